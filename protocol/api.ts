@@ -1,0 +1,143 @@
+// The HTTP API's shared vocabulary: imported by the server, the widget frame and the host SDK,
+// so that a renamed field or error code breaks the build instead of a citizen's flow.
+
+/** 0 = no dose recorded (or no name match), 1 = fewer doses than the primary schedule, 2 = complete. */
+export type VaccinationStatus = 0 | 1 | 2;
+
+export const VACCINATION_STATUSES = {
+  0: 'not vaccinated',
+  1: 'partially vaccinated',
+  2: 'fully vaccinated',
+} as const satisfies Record<VaccinationStatus, string>;
+
+/** Media type (`typ` header) of a KYC-VS status token. */
+export const STATUS_TOKEN_TYPE = 'kycvs-status+jwt';
+
+/** Every error code the API can answer with, and its HTTP status. Codes are stable: clients switch on them. */
+export const API_ERRORS = {
+  invalid_request: 400,
+  invalid_json: 400,
+  otp_invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  origin_not_allowed: 403,
+  client_disabled: 403,
+  not_found: 404,
+  session_not_found: 404,
+  method_not_allowed: 405,
+  invalid_state: 409,
+  otp_not_sent: 409,
+  session_expired: 410,
+  otp_expired: 410,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  otp_locked: 429,
+  resend_too_soon: 429,
+  send_limit_reached: 429,
+  rate_limited: 429,
+  internal_error: 500,
+  sms_unavailable: 503,
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+export interface ApiErrorBody {
+  error: ApiErrorCode;
+  message: string;
+  /** otp_invalid: wrong tries left before the session locks. */
+  attempts_left?: number;
+  /** 429s: seconds until trying again can succeed (also in the Retry-After header). */
+  retry_after?: number;
+  /** invalid_request: which fields were wrong, never their values. */
+  fields?: string[];
+}
+
+export type SessionState = 'created' | 'otp_sent' | 'verified' | 'completed' | 'denied' | 'locked' | 'expired';
+
+export interface CreateSessionRequest {
+  /** Widget mode (no API key): the verifier's client id. */
+  client_id?: string;
+  /** The host page's origin: required in widget mode, optional with an API key; must be allowlisted. */
+  origin?: string;
+  nonce?: string;
+  purpose?: string;
+  /** Server-to-server: give both to send the OTP in the same call. */
+  mobile?: string;
+  name?: string;
+}
+
+export interface PublicClient {
+  id: string;
+  name: string;
+  purpose: string;
+}
+
+export interface CreateSessionResponse {
+  session_id: string;
+  expires_at: string;
+  client: PublicClient;
+  /** Present when mobile and name were given: the OTP was sent. */
+  otp?: SendOtpResponse;
+}
+
+export interface SendOtpRequest {
+  mobile: string;
+  name: string;
+}
+
+export interface SendOtpResponse {
+  /** Seconds the OTP stays valid. */
+  expires_in: number;
+  /** Seconds before a resend is accepted. */
+  resend_after: number;
+  /** Sends left in this session (including resends). */
+  sends_left: number;
+}
+
+export interface VerifyOtpRequest {
+  otp: string;
+  /** Server-to-server only (API key): entering the OTP is the consent; the token comes back at once. */
+  consent?: boolean;
+}
+
+export interface VerifyOtpResponse {
+  vaccination_status: VaccinationStatus;
+  name_matched: boolean;
+  token?: string;
+}
+
+export interface ConsentRequest {
+  decision: 'allow' | 'deny';
+}
+
+export type ConsentResponse =
+  | { token: string; vaccination_status: VaccinationStatus }
+  | { denied: true };
+
+export interface SessionView {
+  session_id: string;
+  client_id: string;
+  state: SessionState;
+  purpose: string;
+  nonce: string | null;
+  created_at: string;
+  expires_at: string;
+  /** Present once the citizen allowed sharing. */
+  vaccination_status?: VaccinationStatus;
+  token?: string;
+}
+
+/** Claims of a status token (besides the registered ones jose checks). */
+export interface StatusTokenClaims {
+  iss: string;
+  aud: string;
+  sub: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  txn: string;
+  nonce?: string;
+  vaccination_status: VaccinationStatus;
+}
+
+export const OTP_LENGTH = 6;

@@ -1,0 +1,211 @@
+import crypto from 'node:crypto';
+import { customAlphabet } from 'nanoid';
+import type { Db } from '../store/database.ts';
+import { keyedHash } from '../store/secrets.ts';
+import { canonicalOrigin } from './origins.ts';
+
+export type ClientStatus = 'active' | 'disabled';
+
+/** A verifying entity (railway, hotel, employer…) allowed to ask for vaccination status. */
+export interface Client {
+  id: string;
+  name: string;
+  purpose: string;
+  allowedOrigins: string[];
+  status: ClientStatus;
+  createdAt: number;
+}
+
+export interface NewClient {
+  id: string;
+  name: string;
+  purpose: string;
+  allowedOrigins: string[];
+}
+
+export interface ApiKeyInfo {
+  id: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export class ClientError extends Error {
+  readonly code: 'client_exists' | 'client_not_found' | 'client_invalid';
+  constructor(code: ClientError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export const CLIENT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
+/** Verifier registry. API keys are stored as keyed hashes: shown once, at creation or rotation. */
+export interface ClientStore {
+  get(id: string): Promise<Client | null>;
+  list(): Promise<Client[]>;
+  create(client: NewClient): Promise<{ client: Client; apiKey: string }>;
+  update(id: string, changes: Partial<Omit<NewClient, 'id'>>): Promise<Client>;
+  setStatus(id: string, status: ClientStatus): Promise<Client>;
+  /** Issues a new key; with `revokeOthers` every earlier key stops working at once. */
+  rotateKey(id: string, options?: { revokeOthers?: boolean }): Promise<string>;
+  /** Adds a key whose value the operator chose (demo clients only). */
+  ensureKey(id: string, apiKey: string): Promise<void>;
+  revokeKey(id: string, keyId: string): Promise<void>;
+  keys(id: string): Promise<ApiKeyInfo[]>;
+  /** The active client a presented key belongs to, or null. */
+  authenticate(apiKey: string): Promise<Client | null>;
+}
+
+const keySecret = customAlphabet('0123456789ABCDEFGHJKMNPQRSTVWXYZabcdefghijkmnopqrstuvwxyz', 40);
+
+interface ClientRow {
+  id: string;
+  name: string;
+  purpose: string;
+  allowed_origins: string;
+  status: ClientStatus;
+  created_at: number;
+}
+
+function fromRow(row: ClientRow): Client {
+  return {
+    id: row.id,
+    name: row.name,
+    purpose: row.purpose,
+    allowedOrigins: JSON.parse(row.allowed_origins) as string[],
+    status: row.status,
+    createdAt: row.created_at,
+  };
+}
+
+export class SqliteClientStore implements ClientStore {
+  readonly #db: Db;
+  readonly #apiKeyKey: Buffer;
+  readonly #byId;
+  readonly #byKey;
+
+  constructor(db: Db, apiKeyKey: Buffer) {
+    this.#db = db;
+    this.#apiKeyKey = apiKeyKey;
+    this.#byId = db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE id = ?');
+    this.#byKey = db.prepare<[Buffer], ClientRow>(
+      `SELECT c.* FROM api_keys k JOIN clients c ON c.id = k.client_id
+       WHERE k.key_hash = ? AND k.revoked_at IS NULL AND c.status = 'active'`,
+    );
+  }
+
+  async get(id: string): Promise<Client | null> {
+    const row = this.#byId.get(id);
+    return row ? fromRow(row) : null;
+  }
+
+  async list(): Promise<Client[]> {
+    return (this.#db.prepare('SELECT * FROM clients ORDER BY id').all() as ClientRow[]).map(fromRow);
+  }
+
+  async create(client: NewClient): Promise<{ client: Client; apiKey: string }> {
+    validate(client);
+    const apiKey = `kvs_${keySecret()}`;
+    const now = Date.now();
+    this.#db.transaction(() => {
+      if (this.#byId.get(client.id)) throw new ClientError('client_exists', `client "${client.id}" already exists`);
+      this.#db
+        .prepare('INSERT INTO clients (id, name, purpose, allowed_origins, status, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(client.id, client.name, client.purpose, JSON.stringify(client.allowedOrigins), 'active', now);
+      this.#insertKey(client.id, apiKey, now);
+    }).immediate();
+    return { client: (await this.get(client.id))!, apiKey };
+  }
+
+  async update(id: string, changes: Partial<Omit<NewClient, 'id'>>): Promise<Client> {
+    const current = await this.#require(id);
+    const next = { ...current, ...changes };
+    validate(next);
+    this.#db
+      .prepare('UPDATE clients SET name = ?, purpose = ?, allowed_origins = ? WHERE id = ?')
+      .run(next.name, next.purpose, JSON.stringify(next.allowedOrigins), id);
+    return (await this.get(id))!;
+  }
+
+  async setStatus(id: string, status: ClientStatus): Promise<Client> {
+    await this.#require(id);
+    this.#db.prepare('UPDATE clients SET status = ? WHERE id = ?').run(status, id);
+    return (await this.get(id))!;
+  }
+
+  async rotateKey(id: string, options: { revokeOthers?: boolean } = {}): Promise<string> {
+    await this.#require(id);
+    const apiKey = `kvs_${keySecret()}`;
+    const now = Date.now();
+    this.#db.transaction(() => {
+      if (options.revokeOthers) {
+        this.#db.prepare('UPDATE api_keys SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL').run(now, id);
+      }
+      this.#insertKey(id, apiKey, now);
+    }).immediate();
+    return apiKey;
+  }
+
+  async ensureKey(id: string, apiKey: string): Promise<void> {
+    await this.#require(id);
+    const hash = this.#hash(apiKey);
+    const existing = this.#db.prepare('SELECT client_id FROM api_keys WHERE key_hash = ?').get(hash) as
+      | { client_id: string }
+      | undefined;
+    if (existing && existing.client_id !== id) throw new ClientError('client_invalid', 'that API key belongs to another client');
+    if (!existing) this.#insertKey(id, apiKey, Date.now());
+  }
+
+  async revokeKey(id: string, keyId: string): Promise<void> {
+    const result = this.#db
+      .prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND client_id = ? AND revoked_at IS NULL')
+      .run(Date.now(), keyId, id);
+    if (result.changes === 0) throw new ClientError('client_not_found', `no active key "${keyId}" for client "${id}"`);
+  }
+
+  async keys(id: string): Promise<ApiKeyInfo[]> {
+    const rows = this.#db
+      .prepare('SELECT id, created_at, revoked_at FROM api_keys WHERE client_id = ? ORDER BY created_at')
+      .all(id) as { id: string; created_at: number; revoked_at: number | null }[];
+    return rows.map((r) => ({ id: r.id, createdAt: r.created_at, revokedAt: r.revoked_at }));
+  }
+
+  async authenticate(apiKey: string): Promise<Client | null> {
+    if (apiKey.length < 16 || apiKey.length > 200) return null;
+    const row = this.#byKey.get(this.#hash(apiKey));
+    return row ? fromRow(row) : null;
+  }
+
+  #insertKey(clientId: string, apiKey: string, now: number): void {
+    // The key id is public (for listing and revoking); it is derived from nothing secret.
+    const keyId = `key_${crypto.randomBytes(6).toString('hex')}`;
+    this.#db
+      .prepare('INSERT INTO api_keys (id, client_id, key_hash, created_at) VALUES (?, ?, ?, ?)')
+      .run(keyId, clientId, this.#hash(apiKey), now);
+  }
+
+  #hash(apiKey: string): Buffer {
+    return keyedHash(this.#apiKeyKey, 'api-key', apiKey);
+  }
+
+  async #require(id: string): Promise<Client> {
+    const client = await this.get(id);
+    if (!client) throw new ClientError('client_not_found', `no client "${id}"`);
+    return client;
+  }
+}
+
+function validate(client: Omit<NewClient, 'id'> & { id: string }): void {
+  if (!CLIENT_ID_PATTERN.test(client.id)) {
+    throw new ClientError('client_invalid', 'client id: 2-63 lowercase letters, digits or "-"');
+  }
+  if (client.name.trim() === '' || client.name.length > 100) throw new ClientError('client_invalid', 'name: 1-100 characters');
+  if (client.purpose.trim() === '' || client.purpose.length > 200) {
+    throw new ClientError('client_invalid', 'purpose: 1-200 characters');
+  }
+  for (const origin of client.allowedOrigins) {
+    if (canonicalOrigin(origin) !== origin) {
+      throw new ClientError('client_invalid', `allowed origin "${origin}" is not an origin like https://example.com`);
+    }
+  }
+}

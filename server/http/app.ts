@@ -1,0 +1,57 @@
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { ApiError } from '../errors.ts';
+import type { Services } from '../services.ts';
+import { errorHandler, notFound } from './errors.ts';
+import { publicRoutes } from './public-routes.ts';
+import { requestContext } from './request-context.ts';
+import { sessionRoutes } from './session-routes.ts';
+import { widgetRouter } from './widget-routes.ts';
+
+export const MAX_BODY_BYTES = 8 * 1024;
+
+/** JSON API answers: no framing, no content of their own to run. */
+const apiHeaders = helmet({
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+});
+
+/**
+ * The widget page and the loader: framed by allowlisted hosts (the widget router sets the
+ * page's CSP frame-ancestors) and, for embed.js, loaded by any host page's script tag.
+ */
+const framedHeaders = helmet({
+  contentSecurityPolicy: false,
+  frameguard: false,
+  crossOriginResourcePolicy: { policy: 'cross-origin' },
+  crossOriginEmbedderPolicy: false,
+});
+
+const securityHeaders: RequestHandler = (req, res, next) =>
+  req.path === '/embed.js' || req.path.startsWith('/widget') ? framedHeaders(req, res, next) : apiHeaders(req, res, next);
+
+/** POST bodies must be JSON: with that media type a cross-site form or simple fetch cannot reach the API. */
+const requireJson: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (req.method === 'POST' && (hasBody || req.headers['content-type'] !== undefined) && !req.is('application/json')) {
+    next(new ApiError('unsupported_media_type', 'Send the request body as application/json.'));
+    return;
+  }
+  next();
+};
+
+export function createApp(services: Services): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', services.config.trustProxy);
+  app.set('query parser', 'simple');
+  app.use(requestContext(services.log, services.metrics));
+  app.use(securityHeaders);
+  app.use(requireJson);
+  app.use(express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' }));
+  app.use(publicRoutes(services));
+  app.use(sessionRoutes(services));
+  app.use(widgetRouter(services));
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,88 @@
+import { Router } from 'express';
+import { STATUS_TOKEN_TYPE, VACCINATION_STATUSES } from '../../protocol/api.ts';
+import { ApiError } from '../errors.ts';
+import type { Services } from '../services.ts';
+import { SIGNING_ALG } from '../signing/key-store.ts';
+import { methodNotAllowed } from './errors.ts';
+import { parse, smsOutboxQuery } from './validation.ts';
+
+/** Discovery, keys, health, metrics and (demo mode only) the SMS outbox. */
+export function publicRoutes(services: Services): Router {
+  const { config } = services;
+  const router = Router();
+
+  // Published for any verifier's backend or browser to read.
+  const publicCors = (res: { setHeader(n: string, v: string): void }) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cache-Control', 'public, max-age=300');
+  };
+
+  router
+    .route('/.well-known/jwks.json')
+    .get(async (_req, res) => {
+      publicCors(res);
+      res.json({ keys: await services.keys.publicKeys() });
+    })
+    .all(methodNotAllowed);
+
+  router
+    .route('/.well-known/kycvs-configuration')
+    .get((_req, res) => {
+      publicCors(res);
+      res.json({
+        issuer: config.issuer,
+        jwks_uri: `${config.issuer}/.well-known/jwks.json`,
+        sessions_endpoint: `${config.issuer}/v1/sessions`,
+        widget_url: `${config.issuer}/widget/`,
+        embed_script: `${config.issuer}/embed.js`,
+        token_type: STATUS_TOKEN_TYPE,
+        token_signing_alg_values_supported: [SIGNING_ALG],
+        token_ttl_seconds: config.tokenTtlSeconds,
+        vaccination_status_values: VACCINATION_STATUSES,
+      });
+    })
+    .all(methodNotAllowed);
+
+  router
+    .route('/healthz')
+    .get(async (_req, res) => {
+      try {
+        services.db.prepare('SELECT 1').get();
+        await services.keys.signingKey();
+        res.json({ status: 'ok' });
+      } catch {
+        res.status(503).json({ status: 'unavailable' });
+      }
+    })
+    .all(methodNotAllowed);
+
+  router
+    .route('/metrics')
+    .get(async (req, res) => {
+      // Operators only: a bearer token when configured, else loopback callers.
+      const token = config.metricsToken;
+      const allowed = token ? req.get('authorization') === `Bearer ${token}` : isLoopback(req.socket.remoteAddress);
+      if (!allowed) throw new ApiError('forbidden', 'Metrics are for operators.');
+      res.setHeader('Content-Type', services.metrics.registry.contentType);
+      res.send(await services.metrics.registry.metrics());
+    })
+    .all(methodNotAllowed);
+
+  if (config.demo && services.outbox) {
+    const outbox = services.outbox;
+    router
+      .route('/v1/dev/sms')
+      .get((req, res) => {
+        const query = parse(smsOutboxQuery, req.query);
+        res.setHeader('Access-Control-Allow-Origin', '*');
+        res.setHeader('Cache-Control', 'no-store');
+        res.json({ messages: outbox.list(query.mobile) });
+      })
+      .all(methodNotAllowed);
+  }
+  return router;
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+}

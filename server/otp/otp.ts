@@ -1,0 +1,41 @@
+import crypto from 'node:crypto';
+import { OTP_LENGTH } from '../../protocol/api.ts';
+import { keyedHash } from '../store/secrets.ts';
+
+/** A fresh one-time code from the CSPRNG, uniformly distributed over all 6-digit strings. */
+export function generateOtp(): string {
+  return crypto.randomInt(0, 10 ** OTP_LENGTH).toString().padStart(OTP_LENGTH, '0');
+}
+
+/** OTPs are stored only as a keyed hash bound to their session, so one session's code is useless in another. */
+export function hashOtp(otpKey: Buffer, sessionId: string, otp: string): Buffer {
+  return keyedHash(otpKey, 'otp', sessionId, otp);
+}
+
+export function otpMatches(otpKey: Buffer, sessionId: string, otp: string, stored: Buffer): boolean {
+  const candidate = hashOtp(otpKey, sessionId, otp);
+  return candidate.length === stored.length && crypto.timingSafeEqual(candidate, stored);
+}
+
+export interface OtpSmsText {
+  code: string;
+  clientName: string;
+  purpose: string;
+  /** Host of the page that embeds the widget, for the WebOTP origin-bound line. */
+  embeddingHost: string | null;
+  serviceHost: string;
+  validMinutes: number;
+}
+
+/**
+ * The SMS names who asks and why: reading it is how the citizen knows what entering the code
+ * consents to. The last line is the WebOTP origin-bound format, so a browser may offer autofill.
+ */
+export function otpSmsText(t: OtpSmsText): string {
+  const lines = [
+    `${t.code} is your KYC-VS code. ${t.clientName} asks for your vaccination status (${t.purpose}).`,
+    `Valid ${t.validMinutes} min. Do not share it with anyone else.`,
+  ];
+  lines.push(t.embeddingHost ? `@${t.embeddingHost} #${t.code} @${t.serviceHost}` : `@${t.serviceHost} #${t.code}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,21 @@
+const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'shri', 'shree', 'smt', 'kumari', 'km', 'sri', 'srimati']);
+
+/**
+ * The form of a name used for matching: NFKC, case-folded, punctuation dropped, honorifics
+ * dropped, words sorted. "Dr. VERMA,  Asha" and "asha verma" give the same key.
+ */
+export function nameKey(name: string): string {
+  const words = name
+    .normalize('NFKC')
+    .toLocaleLowerCase('en')
+    // Keep letters, combining marks (Indic vowel signs) and digits; everything else separates words.
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, ' ')
+    .split(' ')
+    .filter((w) => w !== '' && !HONORIFICS.has(w));
+  return words.sort().join(' ');
+}
+
+export function namesMatch(a: string, b: string): boolean {
+  const key = nameKey(a);
+  return key !== '' && key === nameKey(b);
+}

@@ -1,0 +1,48 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.ts';
+import { createApp } from './http/app.ts';
+import { createLogger } from './logger.ts';
+import { type Services, createServices } from './services.ts';
+
+export interface RunningServer {
+  url: string;
+  services: Services;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the store. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, services?: Services): Promise<RunningServer> {
+  const svc = services ?? (await createServices(config, createLogger(config.logLevel)));
+  const app = createApp(svc);
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000 }, app);
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const pruneTimer = setInterval(() => {
+    const dayAgo = Date.now() - 86_400_000;
+    void svc.sessions.prune(dayAgo).catch((err: unknown) => svc.log.warn({ err }, 'session prune failed'));
+    void svc.counters.prune().catch((err: unknown) => svc.log.warn({ err }, 'counter prune failed'));
+  }, 60_000);
+  pruneTimer.unref();
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    services: svc,
+    close() {
+      closing ??= (async () => {
+        clearInterval(pruneTimer);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await svc.close();
+      })();
+      return closing;
+    },
+  };
+}

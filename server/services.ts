@@ -1,0 +1,102 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { type ClientStore, SqliteClientStore } from './clients/clients.ts';
+import { seedDemoClients } from './clients/demo-clients.ts';
+import type { Config } from './config.ts';
+import { type AuditLog, SqliteAuditLog } from './consent/audit.ts';
+import { Metrics } from './metrics.ts';
+import { type RateCounter, SqliteRateCounter } from './quotas/rate-counter.ts';
+import { seedDemoRegistry } from './registry/demo-seed.ts';
+import { type Registry, SqliteRegistry } from './registry/registry.ts';
+import { SessionService } from './sessions/session-service.ts';
+import { type SessionStore, SqliteSessionStore } from './sessions/session-store.ts';
+import { KeyStore } from './signing/key-store.ts';
+import { StatusTokenSigner } from './signing/status-token.ts';
+import { SmsDispatcher } from './sms/dispatcher.ts';
+import { HttpGatewaySmsSender } from './sms/http-gateway.ts';
+import { OutboxSmsSender } from './sms/outbox.ts';
+import type { SmsSender } from './sms/sms.ts';
+import { type Db, openDatabase } from './store/database.ts';
+import { loadSecrets } from './store/secrets.ts';
+
+/** Everything the HTTP layer and the CLI work with, wired once per process. */
+export interface Services {
+  config: Config;
+  log: Logger;
+  db: Db;
+  registry: Registry;
+  clients: ClientStore;
+  sessions: SessionStore;
+  audit: AuditLog;
+  counters: RateCounter;
+  keys: KeyStore;
+  flow: SessionService;
+  sms: SmsDispatcher;
+  /** Demo mode only: the texts "sent", for the demo page. */
+  outbox: OutboxSmsSender | null;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export const DATABASE_FILE = 'kycvs.sqlite';
+
+export async function createServices(config: Config, log: Logger): Promise<Services> {
+  const secrets = loadSecrets(config.dataDir);
+  const db = openDatabase(path.join(config.dataDir, DATABASE_FILE));
+  const registry = new SqliteRegistry(db, secrets.mobileKey);
+  const clients = new SqliteClientStore(db, secrets.apiKeyKey);
+  const sessions = new SqliteSessionStore(db);
+  const counters = new SqliteRateCounter(db);
+  const keys = await KeyStore.open(config.dataDir, config.tokenTtlSeconds);
+  const metrics = new Metrics();
+
+  let outbox: OutboxSmsSender | null = null;
+  let sender: SmsSender;
+  if (config.smsGateway) {
+    sender = new HttpGatewaySmsSender(config.smsGateway);
+  } else if (config.demo) {
+    sender = outbox = new OutboxSmsSender();
+  } else {
+    throw new Error('No SMS sender: set KYCVS_SMS_GATEWAY_URL, or KYCVS_DEMO=1 for the demo outbox');
+  }
+  const sms = new SmsDispatcher(sender, log.child({ component: 'sms' }), metrics);
+
+  if (config.demo) {
+    await seedDemoRegistry(registry);
+    await seedDemoClients(clients, config);
+  }
+
+  const flow = new SessionService({
+    sessions,
+    clients,
+    registry,
+    signer: new StatusTokenSigner(keys, config.issuer, config.tokenTtlSeconds),
+    sms,
+    counters,
+    secrets,
+    limits: config.limits,
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    serviceHost: new URL(config.issuer).host,
+    events: metrics,
+  });
+
+  return {
+    config,
+    log,
+    db,
+    registry,
+    clients,
+    sessions,
+    audit: new SqliteAuditLog(db),
+    counters,
+    keys,
+    flow,
+    sms,
+    outbox,
+    metrics,
+    async close() {
+      await sms.drain();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,195 @@
+import type { SessionState, VaccinationStatus } from '../../protocol/api.ts';
+import { type AuditEvent, prepareAuditInsert } from '../consent/audit.ts';
+import type { Db } from '../store/database.ts';
+
+export type SessionMode = 'widget' | 'server';
+
+export interface Session {
+  id: string;
+  clientId: string;
+  mode: SessionMode;
+  /** Widget mode: the host page's origin (allowlisted when the session was made). */
+  origin: string | null;
+  purpose: string;
+  nonce: string | null;
+  state: SessionState;
+  createdAt: number;
+  expiresAt: number;
+  mobileHash: Buffer | null;
+  otpHash: Buffer | null;
+  otpSentAt: number | null;
+  otpExpiresAt: number | null;
+  sends: number;
+  failedAttempts: number;
+  vaccinationStatus: VaccinationStatus | null;
+  nameMatched: boolean | null;
+  subject: string | null;
+  token: string | null;
+  tokenJti: string | null;
+  completedAt: number | null;
+}
+
+export type NewSession = Pick<Session, 'id' | 'clientId' | 'mode' | 'origin' | 'purpose' | 'nonce' | 'createdAt' | 'expiresAt'>;
+
+export interface OtpIssue {
+  mobileHash: Buffer;
+  otpHash: Buffer;
+  sentAt: number;
+  otpExpiresAt: number;
+  vaccinationStatus: VaccinationStatus;
+  nameMatched: boolean;
+  subject: string;
+}
+
+/**
+ * Session persistence. Every state change is a compare-and-set on the state it expects, so two
+ * processes (or two concurrent requests) can never both move one session forward: at most one
+ * verify succeeds, at most one token is issued.
+ */
+export interface SessionStore {
+  create(session: NewSession): Promise<void>;
+  get(id: string): Promise<Session | null>;
+  /** Stores a (re)sent OTP if the session still has had exactly `previousSends` sends. */
+  recordOtpSent(id: string, previousSends: number, otp: OtpIssue): Promise<boolean>;
+  /** Counts a wrong OTP; locks the session at `maxAttempts`. Null if the session was not awaiting an OTP. */
+  recordWrongOtp(id: string, maxAttempts: number): Promise<{ failedAttempts: number; state: SessionState } | null>;
+  /** otp_sent → verified, only while the stored OTP is still the one that was checked. */
+  markVerified(id: string, otpHash: Buffer): Promise<boolean>;
+  /** verified → completed with the token and its audit record, in one transaction. */
+  complete(id: string, token: { token: string; jti: string }, audit: AuditEvent): Promise<boolean>;
+  /** verified → denied with its audit record, in one transaction. */
+  deny(id: string, audit: AuditEvent): Promise<boolean>;
+  /** Removes finished and expired sessions older than `before`; audit records stay. */
+  prune(before: number): Promise<number>;
+}
+
+interface SessionRow {
+  id: string;
+  client_id: string;
+  mode: SessionMode;
+  origin: string | null;
+  purpose: string;
+  nonce: string | null;
+  state: SessionState;
+  created_at: number;
+  expires_at: number;
+  mobile_hash: Buffer | null;
+  otp_hash: Buffer | null;
+  otp_sent_at: number | null;
+  otp_expires_at: number | null;
+  sends: number;
+  failed_attempts: number;
+  vaccination_status: VaccinationStatus | null;
+  name_matched: number | null;
+  subject: string | null;
+  token: string | null;
+  token_jti: string | null;
+  completed_at: number | null;
+}
+
+function fromRow(r: SessionRow): Session {
+  return {
+    id: r.id,
+    clientId: r.client_id,
+    mode: r.mode,
+    origin: r.origin,
+    purpose: r.purpose,
+    nonce: r.nonce,
+    state: r.state,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    mobileHash: r.mobile_hash,
+    otpHash: r.otp_hash,
+    otpSentAt: r.otp_sent_at,
+    otpExpiresAt: r.otp_expires_at,
+    sends: r.sends,
+    failedAttempts: r.failed_attempts,
+    vaccinationStatus: r.vaccination_status,
+    nameMatched: r.name_matched === null ? null : r.name_matched === 1,
+    subject: r.subject,
+    token: r.token,
+    tokenJti: r.token_jti,
+    completedAt: r.completed_at,
+  };
+}
+
+export class SqliteSessionStore implements SessionStore {
+  readonly #db: Db;
+  readonly #insertAudit: (e: AuditEvent) => void;
+  readonly #statements;
+
+  constructor(db: Db) {
+    this.#db = db;
+    this.#insertAudit = prepareAuditInsert(db);
+    this.#statements = {
+      insert: db.prepare(
+        `INSERT INTO sessions (id, client_id, mode, origin, purpose, nonce, state, created_at, expires_at)
+         VALUES (@id, @clientId, @mode, @origin, @purpose, @nonce, 'created', @createdAt, @expiresAt)`,
+      ),
+      get: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
+      otpSent: db.prepare(
+        `UPDATE sessions SET state = 'otp_sent', sends = sends + 1, mobile_hash = @mobileHash, otp_hash = @otpHash,
+           otp_sent_at = @sentAt, otp_expires_at = @otpExpiresAt, vaccination_status = @vaccinationStatus,
+           name_matched = @nameMatched, subject = @subject
+         WHERE id = @id AND state IN ('created', 'otp_sent') AND sends = @previousSends`,
+      ),
+      wrongOtp: db.prepare<[number, number, string], { failed_attempts: number; state: SessionState }>(
+        `UPDATE sessions SET failed_attempts = failed_attempts + 1,
+           state = CASE WHEN failed_attempts + 1 >= ? THEN 'locked' ELSE state END,
+           otp_hash = CASE WHEN failed_attempts + 1 >= ? THEN NULL ELSE otp_hash END
+         WHERE id = ? AND state = 'otp_sent' RETURNING failed_attempts, state`,
+      ),
+      verified: db.prepare(
+        `UPDATE sessions SET state = 'verified', otp_hash = NULL WHERE id = ? AND state = 'otp_sent' AND otp_hash = ?`,
+      ),
+      complete: db.prepare(
+        `UPDATE sessions SET state = 'completed', token = ?, token_jti = ?, completed_at = ? WHERE id = ? AND state = 'verified'`,
+      ),
+      deny: db.prepare(`UPDATE sessions SET state = 'denied', completed_at = ? WHERE id = ? AND state = 'verified'`),
+      prune: db.prepare<[number]>('DELETE FROM sessions WHERE expires_at < ?'),
+    };
+  }
+
+  async create(session: NewSession): Promise<void> {
+    this.#statements.insert.run(session);
+  }
+
+  async get(id: string): Promise<Session | null> {
+    const row = this.#statements.get.get(id);
+    return row ? fromRow(row) : null;
+  }
+
+  async recordOtpSent(id: string, previousSends: number, otp: OtpIssue): Promise<boolean> {
+    const result = this.#statements.otpSent.run({ id, previousSends, ...otp, nameMatched: otp.nameMatched ? 1 : 0 });
+    return result.changes === 1;
+  }
+
+  async recordWrongOtp(id: string, maxAttempts: number): Promise<{ failedAttempts: number; state: SessionState } | null> {
+    const row = this.#statements.wrongOtp.get(maxAttempts, maxAttempts, id);
+    return row ? { failedAttempts: row.failed_attempts, state: row.state } : null;
+  }
+
+  async markVerified(id: string, otpHash: Buffer): Promise<boolean> {
+    return this.#statements.verified.run(id, otpHash).changes === 1;
+  }
+
+  async complete(id: string, token: { token: string; jti: string }, audit: AuditEvent): Promise<boolean> {
+    return this.#db.transaction(() => {
+      if (this.#statements.complete.run(token.token, token.jti, audit.at, id).changes !== 1) return false;
+      this.#insertAudit(audit);
+      return true;
+    }).immediate();
+  }
+
+  async deny(id: string, audit: AuditEvent): Promise<boolean> {
+    return this.#db.transaction(() => {
+      if (this.#statements.deny.run(audit.at, id).changes !== 1) return false;
+      this.#insertAudit(audit);
+      return true;
+    }).immediate();
+  }
+
+  async prune(before: number): Promise<number> {
+    return this.#statements.prune.run(before).changes;
+  }
+}

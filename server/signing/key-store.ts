@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { type CryptoKey, type JWK, calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importPKCS8 } from 'jose';
+
+export const SIGNING_ALG = 'EdDSA';
+
+interface ManifestEntry {
+  kid: string;
+  created_at: number;
+  /** When a newer key took over signing; null for the current key. */
+  retired_at: number | null;
+}
+
+interface Manifest {
+  keys: ManifestEntry[];
+}
+
+export interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+}
+
+/**
+ * Ed25519 signing keys in `<dataDir>/keys`: one PKCS#8 file per key (mode 0600), its public JWK,
+ * and a manifest naming which key signs. Rotation writes a new key and retires the old one,
+ * whose public half stays published until every token it signed has expired.
+ * Processes sharing the data dir pick up a rotation by watching the manifest's mtime.
+ */
+export class KeyStore {
+  readonly #dir: string;
+  readonly #tokenTtlSeconds: number;
+  #manifestMtime = -1;
+  #checkedAt = 0;
+  #manifest: Manifest = { keys: [] };
+  #signing: SigningKey | null = null;
+  #publicJwks = new Map<string, JWK>();
+
+  private constructor(dir: string, tokenTtlSeconds: number) {
+    this.#dir = dir;
+    this.#tokenTtlSeconds = tokenTtlSeconds;
+  }
+
+  /** Opens the key store, generating the first key on first start. */
+  static async open(dataDir: string, tokenTtlSeconds: number): Promise<KeyStore> {
+    const store = new KeyStore(path.join(dataDir, 'keys'), tokenTtlSeconds);
+    fs.mkdirSync(store.#dir, { recursive: true, mode: 0o700 });
+    if (!fs.existsSync(store.#manifestPath)) await store.rotate();
+    await store.#reload(true);
+    return store;
+  }
+
+  get #manifestPath(): string {
+    return path.join(this.#dir, 'manifest.json');
+  }
+
+  /** The key that signs now (re-reading the manifest at most once a second). */
+  async signingKey(): Promise<SigningKey> {
+    await this.#reload(false);
+    return this.#signing!;
+  }
+
+  /** Public keys to publish: the signing key and retired keys whose tokens may still be valid. */
+  async publicKeys(now = Date.now()): Promise<JWK[]> {
+    await this.#reload(false);
+    const graceMs = (this.#tokenTtlSeconds + 60) * 1000;
+    return this.#manifest.keys
+      .filter((k) => k.retired_at === null || k.retired_at + graceMs > now)
+      .map((k) => this.#publicJwks.get(k.kid)!)
+      .filter(Boolean);
+  }
+
+  /** Generates a new signing key; the previous one is retired (still published for its tokens' lifetime). */
+  async rotate(now = Date.now()): Promise<string> {
+    const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALG, { crv: 'Ed25519', extractable: true });
+    const publicJwk = await exportJWK(publicKey);
+    const kid = await calculateJwkThumbprint(publicJwk);
+    const jwk: JWK = { ...publicJwk, kid, alg: SIGNING_ALG, use: 'sig' };
+    fs.writeFileSync(path.join(this.#dir, `${kid}.private.pem`), await exportPKCS8(privateKey), { mode: 0o600 });
+    fs.writeFileSync(path.join(this.#dir, `${kid}.public.jwk.json`), JSON.stringify(jwk));
+    const manifest = this.#readManifest();
+    for (const entry of manifest.keys) entry.retired_at ??= now;
+    manifest.keys.push({ kid, created_at: now, retired_at: null });
+    // Write-then-rename: a process reading the manifest never sees half of it.
+    const tmp = `${this.#manifestPath}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(manifest, null, 2));
+    fs.renameSync(tmp, this.#manifestPath);
+    return kid;
+  }
+
+  #readManifest(): Manifest {
+    try {
+      return JSON.parse(fs.readFileSync(this.#manifestPath, 'utf8')) as Manifest;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { keys: [] };
+      throw err;
+    }
+  }
+
+  async #reload(force: boolean): Promise<void> {
+    const now = Date.now();
+    if (!force && now - this.#checkedAt < 1000) return;
+    this.#checkedAt = now;
+    const mtime = fs.statSync(this.#manifestPath).mtimeMs;
+    if (!force && mtime === this.#manifestMtime) return;
+    const manifest = this.#readManifest();
+    const current = manifest.keys.find((k) => k.retired_at === null);
+    if (!current) throw new Error(`${this.#manifestPath}: no current signing key`);
+    const jwks = new Map<string, JWK>();
+    for (const entry of manifest.keys) {
+      const file = path.join(this.#dir, `${entry.kid}.public.jwk.json`);
+      if (fs.existsSync(file)) jwks.set(entry.kid, JSON.parse(fs.readFileSync(file, 'utf8')) as JWK);
+    }
+    const pem = fs.readFileSync(path.join(this.#dir, `${current.kid}.private.pem`), 'utf8');
+    this.#signing = { kid: current.kid, privateKey: await importPKCS8(pem, SIGNING_ALG) };
+    this.#publicJwks = jwks;
+    this.#manifest = manifest;
+    this.#manifestMtime = mtime;
+  }
+}

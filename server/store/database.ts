@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+// Each entry moves the schema one version forward; never edit a shipped entry, append a new one.
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE vaccine_schedules (
+    vaccine TEXT PRIMARY KEY,
+    primary_doses INTEGER NOT NULL CHECK (primary_doses > 0)
+  ) STRICT;
+
+  CREATE TABLE beneficiaries (
+    id TEXT PRIMARY KEY,
+    mobile_hash BLOB NOT NULL,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    vaccine TEXT,
+    doses INTEGER NOT NULL CHECK (doses >= 0),
+    last_dose_date TEXT
+  ) STRICT;
+  CREATE INDEX beneficiaries_by_mobile ON beneficiaries (mobile_hash);
+
+  CREATE TABLE clients (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    allowed_origins TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+    created_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL REFERENCES clients (id),
+    key_hash BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  ) STRICT;
+
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL REFERENCES clients (id),
+    mode TEXT NOT NULL CHECK (mode IN ('widget', 'server')),
+    origin TEXT,
+    purpose TEXT NOT NULL,
+    nonce TEXT,
+    state TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    mobile_hash BLOB,
+    otp_hash BLOB,
+    otp_sent_at INTEGER,
+    otp_expires_at INTEGER,
+    sends INTEGER NOT NULL DEFAULT 0,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    vaccination_status INTEGER,
+    name_matched INTEGER,
+    subject TEXT,
+    token TEXT,
+    token_jti TEXT,
+    completed_at INTEGER
+  ) STRICT;
+  CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+
+  CREATE TABLE audit_events (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    client_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    event TEXT NOT NULL CHECK (event IN ('allow', 'deny')),
+    vaccination_status INTEGER,
+    subject TEXT,
+    token_jti TEXT
+  ) STRICT;
+  CREATE INDEX audit_by_session ON audit_events (session_id);
+  CREATE INDEX audit_by_subject ON audit_events (subject);
+
+  CREATE TABLE rate_counters (
+    key TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (key, window_start)
+  ) STRICT, WITHOUT ROWID;
+  `,
+];
+
+/** Opens (creating if needed) the service database in WAL mode and brings its schema up to date. */
+export function openDatabase(file: string): Db {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL is durable against process crashes (only power loss can drop the last commits).
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  // Several app processes may share the file: wait for a writer instead of failing with SQLITE_BUSY.
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

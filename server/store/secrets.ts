@@ -1,0 +1,46 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Keys for the keyed hashes (HMAC-SHA256) the service stores instead of plaintext: a stolen
+ * database alone gives no mobile numbers, OTPs or API keys, and no link between pseudonyms.
+ * Each purpose has its own key so one hash can never be replayed as another.
+ */
+export interface Secrets {
+  mobileKey: Buffer;
+  otpKey: Buffer;
+  subjectKey: Buffer;
+  apiKeyKey: Buffer;
+}
+
+const SECRET_NAMES = ['mobileKey', 'otpKey', 'subjectKey', 'apiKeyKey'] as const;
+
+/** Loads the data dir's secrets file, creating it (mode 0600) on first start. */
+export function loadSecrets(dataDir: string): Secrets {
+  const file = path.join(dataDir, 'secrets.json');
+  fs.mkdirSync(dataDir, { recursive: true });
+  if (!fs.existsSync(file)) {
+    const fresh = Object.fromEntries(SECRET_NAMES.map((n) => [n, crypto.randomBytes(32).toString('base64url')]));
+    try {
+      // 'wx' fails if another process created it first; then we read theirs.
+      fs.writeFileSync(file, JSON.stringify(fresh, null, 2), { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const entries = SECRET_NAMES.map((n) => {
+    const value = stored[n];
+    if (typeof value !== 'string' || value.length < 40) throw new Error(`${file}: ${n} is missing or too short`);
+    return [n, Buffer.from(value, 'base64url')] as const;
+  });
+  return Object.fromEntries(entries) as unknown as Secrets;
+}
+
+export function keyedHash(key: Buffer, ...parts: string[]): Buffer {
+  const mac = crypto.createHmac('sha256', key);
+  // Length-prefix each part so ("ab","c") and ("a","bc") never collide.
+  for (const part of parts) mac.update(`${Buffer.byteLength(part)}:${part}`);
+  return mac.digest();
+}
