@@ -1,0 +1,182 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { ClientError, SqliteClientStore } from '../clients/clients.ts';
+import { loadConfig } from '../config.ts';
+import { CsvHeaderError, importCsv } from '../registry/csv-import.ts';
+import { SqliteRegistry } from '../registry/registry.ts';
+import { syntheticRegistryCsv } from '../registry/synthetic.ts';
+import { DATABASE_FILE } from '../services.ts';
+import { KeyStore } from '../signing/key-store.ts';
+import { openDatabase } from '../store/database.ts';
+import { loadSecrets } from '../store/secrets.ts';
+
+const USAGE = `KYC-VS command line (works on KYCVS_DATA_DIR, default ./data; safe while the server runs)
+
+  registry import FILE.csv            import beneficiaries (header: beneficiary_id,mobile,name,vaccine,doses,last_dose_date)
+  registry generate --count N [--seed S] [--out FILE]
+                                      write a synthetic registry CSV (stdout without --out)
+  registry count                      number of beneficiaries
+  clients add --id ID --name NAME --purpose TEXT [--origin URL]...
+                                      add a verifier; prints its API key once
+  clients list                        verifiers, their origins and status
+  clients update ID [--name NAME] [--purpose TEXT] [--origin URL]...
+  clients disable ID | clients enable ID
+  clients rotate-key ID [--revoke-others]
+                                      issue a new API key (printed once)
+  clients keys ID                     key ids and their state
+  clients revoke-key ID KEY_ID
+  keys rotate                         new signing key; the old public key stays published until its tokens expire
+  keys list                           published signing keys`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      count: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      id: { type: 'string' },
+      name: { type: 'string' },
+      purpose: { type: 'string' },
+      origin: { type: 'string', multiple: true },
+      'revoke-others': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [group, command, ...args] = positionals;
+  if (values.help || !group) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const config = loadConfig();
+
+  if (group === 'registry' && command === 'generate') {
+    const count = wholeNumber(values.count, '--count');
+    const lines = Readable.from(syntheticRegistryCsv(count, values.seed ? wholeNumber(values.seed, '--seed') : 1));
+    await pipeline(lines, values.out ? fs.createWriteStream(values.out) : process.stdout);
+    return 0;
+  }
+
+  if (group === 'keys') {
+    const keys = await KeyStore.open(config.dataDir, config.tokenTtlSeconds);
+    if (command === 'rotate') {
+      console.log(`new signing key ${await keys.rotate()}; previous keys stay published for ${config.tokenTtlSeconds + 60} s`);
+      return 0;
+    }
+    if (command === 'list') {
+      for (const jwk of await keys.publicKeys()) console.log(jwk.kid);
+      return 0;
+    }
+    throw new UsageError(`unknown keys command "${command ?? ''}"`);
+  }
+
+  const secrets = loadSecrets(config.dataDir);
+  const db = openDatabase(path.join(config.dataDir, DATABASE_FILE));
+  try {
+    if (group === 'registry') {
+      const registry = new SqliteRegistry(db, secrets.mobileKey);
+      if (command === 'count') {
+        console.log(await registry.count());
+        return 0;
+      }
+      if (command === 'import') {
+        const file = args[0];
+        if (!file) throw new UsageError('registry import needs a CSV file');
+        const report = await importCsv(fs.createReadStream(file), registry, {
+          onReject: (r) => console.error(`line ${r.line}: ${r.reason}`),
+        });
+        const rate = report.seconds > 0 ? Math.round(report.rowsRead / report.seconds) : report.rowsRead;
+        console.log(
+          `read ${report.rowsRead} rows: imported ${report.imported}, rejected ${report.rejected} (${report.seconds.toFixed(2)} s, ${rate} rows/s)`,
+        );
+        return 0;
+      }
+    }
+    if (group === 'clients') {
+      const clients = new SqliteClientStore(db, secrets.apiKeyKey);
+      const id = command === 'add' ? values.id : args[0];
+      switch (command) {
+        case 'add': {
+          if (!values.id || !values.name || !values.purpose) throw new UsageError('clients add needs --id, --name and --purpose');
+          const { apiKey } = await clients.create({
+            id: values.id,
+            name: values.name,
+            purpose: values.purpose,
+            allowedOrigins: values.origin ?? [],
+          });
+          console.log(`client ${values.id} added.\nAPI key (shown once, store it now): ${apiKey}`);
+          return 0;
+        }
+        case 'list':
+          for (const c of await clients.list()) {
+            console.log(`${c.id}\t${c.status}\t${c.name}\t${c.allowedOrigins.join(' ') || '(server-to-server only)'}`);
+          }
+          return 0;
+        case 'update': {
+          const changes = {
+            ...(values.name !== undefined && { name: values.name }),
+            ...(values.purpose !== undefined && { purpose: values.purpose }),
+            ...(values.origin !== undefined && { allowedOrigins: values.origin }),
+          };
+          const c = await clients.update(requireId(id), changes);
+          console.log(`client ${c.id} updated: ${c.allowedOrigins.join(' ')}`);
+          return 0;
+        }
+        case 'disable':
+        case 'enable':
+          await clients.setStatus(requireId(id), command === 'disable' ? 'disabled' : 'active');
+          console.log(`client ${id} ${command}d`);
+          return 0;
+        case 'rotate-key': {
+          const apiKey = await clients.rotateKey(requireId(id), { revokeOthers: values['revoke-others'] === true });
+          console.log(`new API key for ${id} (shown once): ${apiKey}`);
+          return 0;
+        }
+        case 'keys':
+          for (const k of await clients.keys(requireId(id))) {
+            console.log(`${k.id}\tcreated ${new Date(k.createdAt).toISOString()}\t${k.revokedAt ? 'revoked' : 'active'}`);
+          }
+          return 0;
+        case 'revoke-key':
+          if (!args[1]) throw new UsageError('clients revoke-key needs ID KEY_ID');
+          await clients.revokeKey(requireId(id), args[1]);
+          console.log(`key ${args[1]} revoked`);
+          return 0;
+      }
+    }
+    throw new UsageError(`unknown command "${[group, command].filter(Boolean).join(' ')}"`);
+  } finally {
+    db.close();
+  }
+}
+
+function requireId(id: string | undefined): string {
+  if (!id) throw new UsageError('a client id is required');
+  return id;
+}
+
+function wholeNumber(raw: string | undefined, flag: string): number {
+  const n = Number(raw);
+  if (raw === undefined || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag} needs a whole number`);
+  return n;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof UsageError) {
+    console.error(`${err.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else if (err instanceof ClientError || err instanceof CsvHeaderError) {
+    console.error(`error: ${err.message}`);
+    process.exitCode = 1;
+  } else {
+    throw err;
+  }
+}
