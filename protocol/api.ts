@@ -103,11 +103,19 @@ export interface VerifyOtpRequest {
 export interface VerifyOtpResponse {
   vaccination_status: VaccinationStatus;
   name_matched: boolean;
+  /** With `consent: true`: the signed status token. */
   token?: string;
+  /**
+   * Without `consent: true`: proof that the caller is the one who entered the OTP, required by
+   * `/consent`. Only the widget holds it, so a host that knows the session id cannot answer
+   * "allow" on the citizen's behalf.
+   */
+  consent_ticket?: string;
 }
 
 export interface ConsentRequest {
   decision: 'allow' | 'deny';
+  consent_ticket: string;
 }
 
 export type ConsentResponse =

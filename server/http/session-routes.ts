@@ -81,7 +81,8 @@ export function sessionRoutes(services: Services): Router {
     .route('/v1/sessions/:id/consent')
     .post(async (req, res) => {
       const caller = await callerOf(req, clients);
-      res.json(await flow.consent(req.params.id, parse(consentBody, req.body).decision, caller));
+      const body = parse(consentBody, req.body);
+      res.json(await flow.consent(req.params.id, { decision: body.decision, ticket: body.consent_ticket }, caller));
     })
     .all(methodNotAllowed);
 

@@ -34,7 +34,10 @@ export const verifyOtpBody = z.strictObject({
   consent: z.boolean().optional(),
 });
 
-export const consentBody = z.strictObject({ decision: z.enum(['allow', 'deny']) });
+export const consentBody = z.strictObject({
+  decision: z.enum(['allow', 'deny']),
+  consent_ticket: z.string().min(1).max(100),
+});
 
 export const smsOutboxQuery = z.strictObject({ mobile: mobile.optional() });
 

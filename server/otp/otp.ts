@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { OTP_LENGTH } from '../../protocol/api.ts';
-import { keyedHash } from '../store/secrets.ts';
+import { keyedHash, keyedHashMatches } from '../store/secrets.ts';
 
 /** A fresh one-time code from the CSPRNG, uniformly distributed over all 6-digit strings. */
 export function generateOtp(): string {
@@ -13,8 +13,7 @@ export function hashOtp(otpKey: Buffer, sessionId: string, otp: string): Buffer 
 }
 
 export function otpMatches(otpKey: Buffer, sessionId: string, otp: string, stored: Buffer): boolean {
-  const candidate = hashOtp(otpKey, sessionId, otp);
-  return candidate.length === stored.length && crypto.timingSafeEqual(candidate, stored);
+  return keyedHashMatches(otpKey, stored, 'otp', sessionId, otp);
 }
 
 export interface OtpSmsText {

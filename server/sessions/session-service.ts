@@ -9,6 +9,7 @@ import type {
 import type { Client, ClientStore } from '../clients/clients.ts';
 import type { AuditEvent } from '../consent/audit.ts';
 import { pairwiseSubject } from '../consent/subject.ts';
+import { consentTicketMatches, hashConsentTicket, newConsentTicket } from '../consent/ticket.ts';
 import { ApiError } from '../errors.ts';
 import { generateOtp, hashOtp, otpMatches, otpSmsText } from '../otp/otp.ts';
 import type { Limits } from '../quotas/limits.ts';
@@ -175,23 +176,30 @@ export class SessionService {
         attempts_left: limits.maxWrongOtpPerSession - counted.failedAttempts,
       });
     }
-    if (!(await this.#d.sessions.markVerified(session.id, session.otpHash!))) {
+    const ticket = newConsentTicket();
+    const ticketHash = hashConsentTicket(this.#d.secrets.otpKey, session.id, ticket);
+    if (!(await this.#d.sessions.markVerified(session.id, session.otpHash!, ticketHash))) {
       throw new ApiError('invalid_state', 'This code was already checked.');
     }
     const status = session.vaccinationStatus ?? 0;
     const answer: VerifyOtpResponse = { vaccination_status: status, name_matched: session.nameMatched === true };
     if (input.consent) answer.token = await this.#issueToken({ ...session, state: 'verified' }, client);
+    else answer.consent_ticket = ticket;
     return answer;
   }
 
-  async consent(id: string, decision: 'allow' | 'deny', caller: Caller): Promise<ConsentResponse> {
+  async consent(id: string, input: { decision: 'allow' | 'deny'; ticket: string }, caller: Caller): Promise<ConsentResponse> {
     const { session, client } = await this.#load(id, caller);
+    const { decision } = input;
     if (session.state !== 'verified') {
       const message =
         session.state === 'completed' || session.state === 'denied'
           ? 'The citizen already decided in this verification.'
           : 'The OTP has not been verified yet.';
       throw new ApiError('invalid_state', message);
+    }
+    if (!consentTicketMatches(this.#d.secrets.otpKey, session.id, input.ticket, session.consentTicketHash)) {
+      throw new ApiError('forbidden', 'Only the person who entered the code can decide.');
     }
     if (decision === 'allow') {
       const token = await this.#issueToken(session, client);

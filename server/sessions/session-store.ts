@@ -24,6 +24,7 @@ export interface Session {
   vaccinationStatus: VaccinationStatus | null;
   nameMatched: boolean | null;
   subject: string | null;
+  consentTicketHash: Buffer | null;
   token: string | null;
   tokenJti: string | null;
   completedAt: number | null;
@@ -54,7 +55,7 @@ export interface SessionStore {
   /** Counts a wrong OTP; locks the session at `maxAttempts`. Null if the session was not awaiting an OTP. */
   recordWrongOtp(id: string, maxAttempts: number): Promise<{ failedAttempts: number; state: SessionState } | null>;
   /** otp_sent → verified, only while the stored OTP is still the one that was checked. */
-  markVerified(id: string, otpHash: Buffer): Promise<boolean>;
+  markVerified(id: string, otpHash: Buffer, consentTicketHash: Buffer): Promise<boolean>;
   /** verified → completed with the token and its audit record, in one transaction. */
   complete(id: string, token: { token: string; jti: string }, audit: AuditEvent): Promise<boolean>;
   /** verified → denied with its audit record, in one transaction. */
@@ -82,6 +83,7 @@ interface SessionRow {
   vaccination_status: VaccinationStatus | null;
   name_matched: number | null;
   subject: string | null;
+  consent_ticket_hash: Buffer | null;
   token: string | null;
   token_jti: string | null;
   completed_at: number | null;
@@ -107,6 +109,7 @@ function fromRow(r: SessionRow): Session {
     vaccinationStatus: r.vaccination_status,
     nameMatched: r.name_matched === null ? null : r.name_matched === 1,
     subject: r.subject,
+    consentTicketHash: r.consent_ticket_hash,
     token: r.token,
     tokenJti: r.token_jti,
     completedAt: r.completed_at,
@@ -140,7 +143,8 @@ export class SqliteSessionStore implements SessionStore {
          WHERE id = ? AND state = 'otp_sent' RETURNING failed_attempts, state`,
       ),
       verified: db.prepare(
-        `UPDATE sessions SET state = 'verified', otp_hash = NULL WHERE id = ? AND state = 'otp_sent' AND otp_hash = ?`,
+        `UPDATE sessions SET state = 'verified', otp_hash = NULL, consent_ticket_hash = ?
+         WHERE id = ? AND state = 'otp_sent' AND otp_hash = ?`,
       ),
       complete: db.prepare(
         `UPDATE sessions SET state = 'completed', token = ?, token_jti = ?, completed_at = ? WHERE id = ? AND state = 'verified'`,
@@ -169,8 +173,8 @@ export class SqliteSessionStore implements SessionStore {
     return row ? { failedAttempts: row.failed_attempts, state: row.state } : null;
   }
 
-  async markVerified(id: string, otpHash: Buffer): Promise<boolean> {
-    return this.#statements.verified.run(id, otpHash).changes === 1;
+  async markVerified(id: string, otpHash: Buffer, consentTicketHash: Buffer): Promise<boolean> {
+    return this.#statements.verified.run(consentTicketHash, id, otpHash).changes === 1;
   }
 
   async complete(id: string, token: { token: string; jti: string }, audit: AuditEvent): Promise<boolean> {

@@ -59,6 +59,7 @@ const MIGRATIONS: readonly string[] = [
     vaccination_status INTEGER,
     name_matched INTEGER,
     subject TEXT,
+    consent_ticket_hash BLOB,
     token TEXT,
     token_jti TEXT,
     completed_at INTEGER

@@ -38,6 +38,12 @@ export function loadSecrets(dataDir: string): Secrets {
   return Object.fromEntries(entries) as unknown as Secrets;
 }
 
+/** Whether `stored` is the keyed hash of `parts`, compared in constant time. */
+export function keyedHashMatches(key: Buffer, stored: Buffer, ...parts: string[]): boolean {
+  const candidate = keyedHash(key, ...parts);
+  return candidate.length === stored.length && crypto.timingSafeEqual(candidate, stored);
+}
+
 export function keyedHash(key: Buffer, ...parts: string[]): Buffer {
   const mac = crypto.createHmac('sha256', key);
   // Length-prefix each part so ("ab","c") and ("a","bc") never collide.
