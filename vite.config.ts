@@ -1,0 +1,51 @@
+// Three builds, one per mode, because each output has a different shape:
+//   vite build               → dist/widget/   the frame page (HTML + hashed assets, served under /widget/)
+//   vite build --mode embed  → dist/embed.js  the loader, one classic script (IIFE) for any host page
+//   vite build --mode demo   → dist/demo-host/ the demo host's page scripts (ES modules)
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type UserConfig } from 'vite';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+const frame: UserConfig = {
+  root: here('widget/frame'),
+  base: '/widget/',
+  build: {
+    outDir: here('dist/widget'),
+    emptyOutDir: true,
+    target: 'es2022',
+    // Browsers that run the frame (custom elements, private fields) all support modulepreload.
+    modulePreload: { polyfill: false },
+  },
+};
+
+const embed: UserConfig = {
+  publicDir: false,
+  build: {
+    outDir: here('dist'),
+    emptyOutDir: false,
+    target: 'es2022',
+    lib: {
+      entry: here('widget/loader/embed.ts'),
+      name: 'KycVsEmbed',
+      formats: ['iife'],
+      fileName: () => 'embed.js',
+    },
+  },
+};
+
+const demo: UserConfig = {
+  publicDir: false,
+  build: {
+    outDir: here('dist/demo-host'),
+    emptyOutDir: true,
+    target: 'es2022',
+    modulePreload: { polyfill: false },
+    rolldownOptions: {
+      input: { railway: here('demo-host/client/railway.ts'), outbox: here('demo-host/client/outbox.ts') },
+      output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+    },
+  },
+};
+
+export default defineConfig(({ mode }) => (mode === 'embed' ? embed : mode === 'demo' ? demo : frame));

@@ -1,0 +1,32 @@
+// The frame's side of the handshake (see protocol/messages.ts): say `ready` to the one allowed
+// parent origin, take the MessagePort from its `init`, then talk only over that port.
+import { PROTOCOL_VERSION, readInitMessage, type FrameEvent, type FrameOptions, type ReadyMessage } from '../../protocol/messages.ts';
+
+type Payload<E> = E extends FrameEvent ? Omit<E, 'v'> : never;
+
+export interface ParentChannel {
+  readonly options: FrameOptions;
+  post(event: Payload<FrameEvent>): void;
+}
+
+/** Resolves once the parent answered; rejects at once when this page is not framed by `parentOrigin`. */
+export function connectToParent(parentOrigin: string): Promise<ParentChannel> {
+  const ancestors = location.ancestorOrigins;
+  if (window.parent === window || (ancestors && ancestors[0] !== parentOrigin)) {
+    return Promise.reject(new Error('not_framed'));
+  }
+  return new Promise((resolve) => {
+    const onMessage = (event: MessageEvent) => {
+      if (event.source !== window.parent || event.origin !== parentOrigin) return;
+      const options = readInitMessage(event.data);
+      const port = event.ports[0];
+      if (!options || !port) return;
+      window.removeEventListener('message', onMessage);
+      resolve({ options, post: (message) => port.postMessage({ ...message, v: PROTOCOL_VERSION }) });
+    };
+    window.addEventListener('message', onMessage);
+    const ready: ReadyMessage = { type: 'kycvs:ready', v: PROTOCOL_VERSION };
+    // The exact origin, never '*': if the parent is anyone else the browser drops the message.
+    window.parent.postMessage(ready, parentOrigin);
+  });
+}

@@ -1,0 +1,154 @@
+// The verification's state and its calls to the service, as a Lit controller: the app renders
+// whatever this holds and forwards the citizen's actions here.
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ConsentResponse, SendOtpResponse, VaccinationStatus } from '../../protocol/api.ts';
+import type { FrameOptions, FramePageConfig } from '../../protocol/messages.ts';
+import type { Catalog } from '../i18n/index.ts';
+import { api, ApiFailure, type FailureCode } from './api.ts';
+
+export type Step = 'starting' | 'details' | 'otp' | 'consent' | 'done' | 'ended';
+export type Field = 'mobile' | 'name' | 'otp';
+export type SentOtp = SendOtpResponse & { sentAt: number };
+
+export interface Alert {
+  text: string;
+  field?: Field;
+}
+
+/** What the loader is told when the check cannot go on; null when there is no loader to tell. */
+export type Outcome = 'expired' | 'failed' | null;
+
+/** Errors after which this session cannot succeed; every other error leaves the citizen on the step to retry. */
+const ENDS_SESSION: Partial<Record<FailureCode, Exclude<Outcome, null>>> = {
+  session_expired: 'expired',
+  otp_locked: 'failed',
+  session_not_found: 'failed',
+  not_found: 'failed',
+  invalid_state: 'failed',
+  unauthorized: 'failed',
+  forbidden: 'failed',
+  origin_not_allowed: 'failed',
+  client_disabled: 'failed',
+};
+
+type PageConfig = Extract<FramePageConfig, { ok: true }>;
+
+export class Flow implements ReactiveController {
+  step: Step = 'starting';
+  busy = false;
+  alert: Alert | null = null;
+  notice = '';
+  ended: { text: string; outcome: Outcome } | null = null;
+  t!: Catalog;
+  client = { name: '', purpose: '' };
+  prefill = { mobile: '', name: '' };
+  sent: SentOtp | null = null;
+  verified: { status: VaccinationStatus; nameMatched: boolean } | null = null;
+
+  readonly #host: ReactiveControllerHost;
+  #sessionId = '';
+  /** Proof, from the OTP check, that this frame may answer the consent question. */
+  #consentTicket = '';
+  #details = { mobile: '', name: '' };
+
+  constructor(host: ReactiveControllerHost) {
+    this.#host = host;
+    host.addController(this);
+  }
+
+  hostConnected(): void {}
+
+  /** The mobile number the last OTP went to. */
+  get sentTo(): string {
+    return this.#details.mobile;
+  }
+
+  async start(t: Catalog, config: PageConfig, options: FrameOptions): Promise<void> {
+    this.t = t;
+    this.client = { name: config.clientName, purpose: config.purpose };
+    this.prefill = { mobile: options.mobile ?? '', name: options.name ?? '' };
+    if (options.sessionId) {
+      this.#sessionId = options.sessionId;
+      return this.#go('details');
+    }
+    await this.#call(async () => {
+      const session = await api.createSession({ client_id: config.clientId, origin: config.parentOrigin, nonce: options.nonce });
+      this.#sessionId = session.session_id;
+      this.client = { name: session.client.name, purpose: session.client.purpose };
+      this.#go('details');
+    });
+  }
+
+  async sendOtp(mobile: string, name: string): Promise<void> {
+    await this.#call(async () => {
+      this.sent = { ...(await api.sendOtp(this.#sessionId, { mobile, name })), sentAt: Date.now() };
+      this.#details = { mobile, name };
+      this.#go('otp');
+    });
+  }
+
+  async resend(): Promise<void> {
+    await this.#call(async () => {
+      this.sent = { ...(await api.sendOtp(this.#sessionId, this.#details)), sentAt: Date.now() };
+      this.notice = this.t.resent;
+    }, 'otp');
+  }
+
+  async verifyOtp(otp: string): Promise<void> {
+    await this.#call(async () => {
+      const answer = await api.verifyOtp(this.#sessionId, { otp });
+      this.verified = { status: answer.vaccination_status, nameMatched: answer.name_matched };
+      this.#consentTicket = answer.consent_ticket ?? '';
+      this.#go('consent');
+    }, 'otp');
+  }
+
+  /** The service's answer to the citizen's choice, or null when the call failed (the flow shows why). */
+  async decide(allow: boolean): Promise<ConsentResponse | null> {
+    return this.#call(async () => {
+      const decision = allow ? 'allow' : 'deny';
+      const answer = await api.consent(this.#sessionId, { decision, consent_ticket: this.#consentTicket });
+      if ('token' in answer) this.#go('done');
+      return answer;
+    });
+  }
+
+  invalid(alert: Alert): void {
+    this.alert = alert;
+    this.#host.requestUpdate();
+  }
+
+  end(text: string, outcome: Outcome): void {
+    this.ended = { text, outcome };
+    this.#go('ended');
+  }
+
+  #go(step: Step): void {
+    this.step = step;
+    this.#host.requestUpdate();
+  }
+
+  async #call<T>(work: () => Promise<T>, field?: Field): Promise<T | null> {
+    this.busy = true;
+    this.alert = null;
+    this.notice = '';
+    this.#host.requestUpdate();
+    try {
+      return await work();
+    } catch (error) {
+      const failure = error instanceof ApiFailure ? error : new ApiFailure('internal_error');
+      const outcome = ENDS_SESSION[failure.code];
+      if (outcome) {
+        this.end(this.t.errors[failure.code], outcome);
+      } else {
+        const left = failure.attemptsLeft;
+        const text = failure.code === 'otp_invalid' && left !== undefined ? this.t.attemptsLeft(left) : this.t.errors[failure.code];
+        this.alert = { text, field };
+      }
+      return null;
+    } finally {
+      this.busy = false;
+      this.#host.requestUpdate();
+    }
+  }
+}

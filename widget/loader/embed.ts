@@ -1,0 +1,27 @@
+// The loader a host page includes with one <script src=".../embed.js"> tag (built as an IIFE).
+// It knows the service from its own URL, so it needs no configuration.
+import type { VerifyOptions, VerifyResult } from '../../protocol/messages.ts';
+import { defineButton } from './button.ts';
+import { KycVsError } from './errors.ts';
+import { verify } from './verify.ts';
+
+export interface KycVsApi {
+  verify(options: VerifyOptions): Promise<VerifyResult>;
+  KycVsError: typeof KycVsError;
+}
+
+declare global {
+  interface Window {
+    KycVs?: KycVsApi;
+  }
+}
+
+const script = document.currentScript;
+if (!(script instanceof HTMLScriptElement)) throw new Error('KYC-VS: load embed.js with a classic <script src> tag');
+const scriptUrl = new URL(script.src);
+
+if (!window.KycVs) {
+  const api: KycVsApi = { verify: (options) => verify(options, scriptUrl), KycVsError };
+  window.KycVs = api;
+  defineButton(api.verify);
+}

@@ -1,0 +1,12 @@
+import type { KycVsErrorCode } from '../../protocol/messages.ts';
+
+/** The one error type `KycVs.verify()` rejects with; hosts switch on `code`. */
+export class KycVsError extends Error {
+  readonly code: KycVsErrorCode;
+
+  constructor(code: KycVsErrorCode, message: string) {
+    super(message);
+    this.name = 'KycVsError';
+    this.code = code;
+  }
+}

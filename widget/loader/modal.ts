@@ -1,0 +1,80 @@
+// The accessible modal that holds the frame: focus moves in and comes back, the rest of the page is
+// inert, and narrow screens get a full-screen sheet. It lives in a shadow root so host styles cannot
+// break it; hosts theme it through custom properties and ::part(backdrop | dialog | frame).
+
+const STYLES = `
+.backdrop{position:fixed;inset:0;z-index:2147483647;display:flex;align-items:center;justify-content:center;background:var(--kycvs-backdrop,rgb(15 23 42/.55))}
+.dialog{width:min(calc(100% - 2rem),var(--kycvs-width,440px))}
+iframe{display:block;width:100%;height:420px;max-height:calc(100vh - 2rem);border:0;border-radius:var(--kycvs-radius,12px);background:#fff;box-shadow:0 12px 40px rgb(0 0 0/.35)}
+@media (max-width:600px){.dialog{width:100%;height:100%}iframe{height:100%!important;max-height:none;border-radius:0}}
+`;
+
+let sheet: CSSStyleSheet | undefined;
+
+export interface Modal {
+  readonly frame: HTMLIFrameElement;
+  /** The host's brand colour, handed to the frame. */
+  readonly accent: string;
+  setHeight(px: number): void;
+  close(): void;
+}
+
+export function openModal(src: string, label: string, onEscape: () => void): Modal {
+  const opener = document.activeElement;
+  const host = document.createElement('div');
+  host.className = 'kyc-vs-modal';
+  // Constructed stylesheets, not a <style> element, so hosts with a strict style-src CSP still work.
+  sheet ??= new CSSStyleSheet();
+  sheet.replaceSync(STYLES);
+  const root = host.attachShadow({ mode: 'open' });
+  root.adoptedStyleSheets = [sheet];
+
+  const backdrop = document.createElement('div');
+  backdrop.className = 'backdrop';
+  backdrop.part.add('backdrop');
+  const dialog = document.createElement('div');
+  dialog.className = 'dialog';
+  dialog.part.add('dialog');
+  dialog.setAttribute('role', 'dialog');
+  dialog.setAttribute('aria-modal', 'true');
+  dialog.setAttribute('aria-label', label);
+  const frame = document.createElement('iframe');
+  frame.part.add('frame');
+  frame.title = label;
+  // WebOTP inside a cross-origin frame needs this permission from the embedding page.
+  frame.allow = 'otp-credentials';
+  frame.src = src;
+  dialog.append(frame);
+  backdrop.append(dialog);
+  root.append(backdrop);
+
+  const inerted = [...document.body.children].filter(
+    (el): el is HTMLElement => el instanceof HTMLElement && !el.inert,
+  );
+  for (const el of inerted) el.inert = true;
+  const overflow = document.documentElement.style.overflow;
+  document.documentElement.style.overflow = 'hidden';
+  document.body.append(host);
+
+  // Key presses inside the frame never reach this document; the frame reports its own Escape.
+  const onKey = (event: KeyboardEvent) => {
+    if (event.key === 'Escape') onEscape();
+  };
+  document.addEventListener('keydown', onKey);
+  const accent = getComputedStyle(host).getPropertyValue('--kycvs-accent').trim();
+
+  return {
+    frame,
+    accent,
+    setHeight(px) {
+      frame.style.height = `${Math.ceil(px)}px`;
+    },
+    close() {
+      document.removeEventListener('keydown', onKey);
+      host.remove();
+      for (const el of inerted) el.inert = false;
+      document.documentElement.style.overflow = overflow;
+      if (opener instanceof HTMLElement) opener.focus();
+    },
+  };
+}
