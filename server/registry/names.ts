@@ -5,8 +5,9 @@ const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'shri', 'shree', 's
  * dropped, words sorted. "Dr. VERMA,  Asha" and "asha verma" give the same key.
  */
 export function nameKey(name: string): string {
-  const words = name
-    .normalize('NFKC')
+  // Plain ASCII needs no Unicode normalisation (NFKC leaves it unchanged): skip the costly step.
+  const normalised = /^[\x20-\x7e]*$/.test(name) ? name : name.normalize('NFKC');
+  const words = normalised
     .toLocaleLowerCase('en')
     // Keep letters, combining marks (Indic vowel signs) and digits; everything else separates words.
     .replace(/[^\p{L}\p{M}\p{N}]+/gu, ' ')
