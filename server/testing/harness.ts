@@ -300,6 +300,31 @@ export async function tokenFor(server: TestServer, person: Person, as: As = RAIL
   return { sessionId, token: res.body.token as string, status: res.body.vaccination_status as number, verify };
 }
 
+let nextBeneficiary = 0;
+
+/**
+ * Registers a beneficiary on a mobile of its own (so tests running side by side never read each
+ * other's SMS), fully vaccinated with COVISHIELD unless told otherwise.
+ */
+export async function addBeneficiary(
+  server: TestServer,
+  overrides: Partial<{ mobile: string; name: string; vaccine: string | null; doses: number }> = {},
+): Promise<Person> {
+  const n = nextBeneficiary++;
+  const row = {
+    id: `T-${n}`,
+    mobile: overrides.mobile ?? `6${String(n).padStart(9, '0')}`,
+    name: overrides.name ?? `Test Person ${n}`,
+    vaccine: overrides.vaccine === undefined ? 'COVISHIELD' : overrides.vaccine,
+    doses: overrides.doses ?? 2,
+    lastDoseDate: '2022-01-01',
+  };
+  if (row.doses === 0) Object.assign(row, { vaccine: null, lastDoseDate: null });
+  const [outcome] = await server.services.registry.upsertBatch([row]);
+  assert.deepEqual(outcome, { ok: true });
+  return { mobile: row.mobile, name: row.name };
+}
+
 /** A string wrong for this OTP (another 6-digit code). */
 export function wrongOtp(otp: string): string {
   return String((Number(otp) + 1) % 1_000_000).padStart(6, '0');

@@ -1,0 +1,120 @@
+// Every error code of protocol/api.ts that the API can answer with, each provoked over real HTTP
+// and checked for its status and `{ error, message }` body. The table must name every code:
+// a code added to API_ERRORS without a way to reach it here fails the last test.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { API_ERRORS, type ApiErrorCode } from '../../protocol/api.ts';
+import {
+  DEMO,
+  type Person,
+  RAILWAY,
+  RAILWAY_WIDGET,
+  type ApiResponse,
+  addBeneficiary,
+  assertApiError,
+  consent,
+  createSession,
+  requestOtp,
+  startTestServer,
+  verifyOtp,
+  waitFor,
+  wrongOtp,
+} from '../testing/harness.ts';
+
+const server = await startTestServer({
+  env: { KYCVS_OTP_TTL: '1', KYCVS_RESEND_AFTER: '1', KYCVS_MAX_SENDS_PER_SESSION: '2', KYCVS_SMS_PER_MOBILE_HOUR: '3' },
+});
+after(() => server.close());
+
+/** Codes no request may ever get: a 500 is a bug, and SMS failures happen after the answer (never reported to the caller). */
+const UNREACHABLE: ApiErrorCode[] = ['internal_error', 'sms_unavailable'];
+
+const sendOtp = (id: string, { mobile, name }: Person) => server.api('POST', `/v1/sessions/${id}/otp`, { json: { mobile, name } });
+const freshOtpSession = async () => {
+  const person = await addBeneficiary(server);
+  const id = await createSession(server, RAILWAY_WIDGET);
+  return { id, person, otp: await requestOtp(server, id, person) };
+};
+
+const triggers: Record<Exclude<ApiErrorCode, 'internal_error' | 'sms_unavailable'>, () => Promise<ApiResponse>> = {
+  invalid_request: () => server.api('POST', '/v1/sessions', { apiKey: DEMO.railway.apiKey, json: { nonce: 42 } }),
+  invalid_json: () => server.api('POST', '/v1/sessions', { raw: '{"nonce":', headers: { 'content-type': 'application/json' } }),
+  otp_invalid: async () => {
+    const { id, otp } = await freshOtpSession();
+    return verifyOtp(server, id, wrongOtp(otp));
+  },
+  unauthorized: () => server.api('POST', '/v1/sessions', { apiKey: 'kvs_not-a-key-of-anyone-here', json: {} }),
+  forbidden: async () => {
+    const { id, otp } = await freshOtpSession();
+    return verifyOtp(server, id, otp, undefined, true);
+  },
+  origin_not_allowed: () => server.api('POST', '/v1/sessions', { json: { client_id: DEMO.railway.id, origin: 'https://evil.example' } }),
+  client_disabled: async () => {
+    const { client } = await server.services.clients.create({
+      id: 'paused-verifier',
+      name: 'Paused Verifier',
+      purpose: 'Testing',
+      allowedOrigins: [DEMO.origin],
+    });
+    await server.services.clients.setStatus(client.id, 'disabled');
+    return server.api('POST', '/v1/sessions', { json: { client_id: client.id, origin: DEMO.origin } });
+  },
+  not_found: () => server.api('GET', '/v1/nothing-here'),
+  session_not_found: () => server.api('GET', '/v1/sessions/ses_AAAAAAAAAAAAAAAAAAAAAAAA', { apiKey: DEMO.railway.apiKey }),
+  method_not_allowed: () => server.api('DELETE', '/v1/sessions'),
+  invalid_state: async () => consent(server, await createSession(server, RAILWAY_WIDGET), 'allow', 'ticket'),
+  otp_not_sent: async () => verifyOtp(server, await createSession(server, RAILWAY_WIDGET), '123456'),
+  session_expired: async () => {
+    // A session whose lifetime is over (expiry itself, in real time, is in expiry.test.ts).
+    const id = `ses_${'expired0'.repeat(3)}`;
+    const past = Date.now() - 60_000;
+    await server.services.sessions.create({ id, clientId: DEMO.railway.id, mode: 'widget', origin: DEMO.origin, purpose: 'p', nonce: null, createdAt: past - 1000, expiresAt: past });
+    return sendOtp(id, DEMO.asha);
+  },
+  otp_expired: async () => {
+    const { id, otp } = await freshOtpSession();
+    const { otpExpiresAt } = (await server.services.sessions.get(id))!;
+    await waitFor(() => Date.now() > otpExpiresAt!, { what: 'the OTP to expire' });
+    return verifyOtp(server, id, otp);
+  },
+  payload_too_large: () => server.api('POST', '/v1/sessions', { json: { purpose: 'x'.repeat(9 * 1024) } }),
+  unsupported_media_type: () => server.api('POST', '/v1/sessions', { raw: 'client_id=demo-railway', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+  otp_locked: async () => {
+    const { id, otp } = await freshOtpSession();
+    for (let i = 0; i < 4; i++) assertApiError(await verifyOtp(server, id, wrongOtp(otp)), 'otp_invalid');
+    return verifyOtp(server, id, wrongOtp(otp));
+  },
+  resend_too_soon: async () => {
+    const { id, person } = await freshOtpSession();
+    return sendOtp(id, person);
+  },
+  send_limit_reached: async () => {
+    const { id, person } = await freshOtpSession();
+    await waitFor(async () => (await sendOtp(id, person)).status === 202, { what: 'the resend' });
+    return sendOtp(id, person);
+  },
+  rate_limited: async () => {
+    // KYCVS_SMS_PER_MOBILE_HOUR=3: within 7 tries the cap is met even if the hour rolls over once.
+    let last: ApiResponse | undefined;
+    for (let i = 0; i < 7 && last?.status !== 429; i++) last = await sendOtp(await createSession(server, RAILWAY), DEMO.unregistered);
+    return last!;
+  },
+};
+
+describe('every API error code', () => {
+  for (const [code, trigger] of Object.entries(triggers) as [ApiErrorCode, () => Promise<ApiResponse>][]) {
+    test(`${code} → ${API_ERRORS[code]}`, async () => {
+      const res = await trigger();
+      assertApiError(res, code);
+      if (code === 'resend_too_soon' || code === 'rate_limited') {
+        assert.ok(res.body.retry_after >= 1, 'a wait that ends says when to retry');
+        assert.equal(res.headers.get('retry-after'), String(res.body.retry_after));
+      }
+    });
+  }
+
+  test('the table covers every code of API_ERRORS but the ones no request may get', () => {
+    const covered = new Set([...Object.keys(triggers), ...UNREACHABLE]);
+    assert.deepEqual([...covered].sort(), Object.keys(API_ERRORS).sort());
+  });
+});
