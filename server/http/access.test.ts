@@ -18,7 +18,7 @@ after(() => server.close());
 const widgetCreate = (body: Record<string, unknown>) => server.api('POST', '/v1/sessions', { json: body });
 
 let clientSeq = 0;
-async function newClient(allowedOrigins = [DEMO.origin]) {
+async function newClient(allowedOrigins: string[] = [DEMO.origin]) {
   return server.services.clients.create({ id: `test-client-${clientSeq++}`, name: 'Test Verifier', purpose: 'Testing access', allowedOrigins });
 }
 
