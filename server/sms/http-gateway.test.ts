@@ -1,0 +1,143 @@
+// The production SMS path: the service outside demo mode, configured with KYCVS_SMS_GATEWAY_URL
+// and _TOKEN, sending to a fake gateway this test runs on 127.0.0.1.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, beforeEach, describe, test } from 'node:test';
+import {
+  DEMO,
+  type Person,
+  OTP_IN_TEXT,
+  RAILWAY,
+  RAILWAY_WIDGET,
+  assertApiError,
+  createSession,
+  startTestServer,
+  verifyOtp,
+  waitFor,
+} from '../testing/harness.ts';
+import { seedDemoClients } from '../clients/demo-clients.ts';
+import { seedDemoRegistry } from '../registry/demo-seed.ts';
+
+interface GatewayRequest {
+  method: string;
+  authorization: string | undefined;
+  contentType: string | undefined;
+  body: unknown;
+}
+
+/** A fake SMS gateway: records every request; answers with the scripted statuses, then 200. */
+class FakeGateway {
+  readonly requests: GatewayRequest[] = [];
+  script: number[] = [];
+  /** When set, requests wait for it before being answered. */
+  hold: Promise<void> | null = null;
+  readonly #server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      this.requests.push({
+        method: req.method ?? '',
+        authorization: req.headers.authorization,
+        contentType: req.headers['content-type'],
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+      });
+      if (this.hold) await this.hold;
+      res.writeHead(this.script.shift() ?? 200, { 'content-type': 'application/json' }).end('{"id":"msg-1"}');
+    });
+  });
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/v1/messages`;
+  }
+
+  close(): Promise<void> {
+    this.#server.closeAllConnections();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+const gateway = new FakeGateway();
+const gatewayUrl = await gateway.start();
+const server = await startTestServer({
+  env: { KYCVS_DEMO: undefined, KYCVS_SMS_GATEWAY_URL: gatewayUrl, KYCVS_SMS_GATEWAY_TOKEN: 'gw-token-123' },
+});
+// Outside demo mode nothing is seeded: register the demo people and verifiers as an operator would.
+await seedDemoRegistry(server.services.registry);
+await seedDemoClients(server.services.clients, server.config);
+after(async () => {
+  await server.close();
+  await gateway.close();
+});
+beforeEach(async () => {
+  await server.services.sms.drain();
+  gateway.requests.length = 0;
+  gateway.script = [];
+  gateway.hold = null;
+});
+
+async function sendOtp(person: Person) {
+  const id = await createSession(server, RAILWAY_WIDGET);
+  const res = await server.api('POST', `/v1/sessions/${id}/otp`, { json: { mobile: person.mobile, name: person.name } });
+  assert.equal(res.status, 202, res.text);
+  await server.services.sms.drain();
+  return id;
+}
+
+describe('HTTP gateway adapter', () => {
+  test('POSTs { to: "+91…", text } as JSON with the bearer token; the code it carries verifies', async () => {
+    const id = await sendOtp(DEMO.arjun);
+    assert.equal(gateway.requests.length, 1);
+    const [sent] = gateway.requests;
+    assert.equal(sent!.method, 'POST');
+    assert.equal(sent!.authorization, 'Bearer gw-token-123');
+    assert.match(sent!.contentType ?? '', /^application\/json/);
+    const body = sent!.body as { to: string; text: string };
+    assert.deepEqual(Object.keys(body).sort(), ['text', 'to']);
+    assert.equal(body.to, `+91${DEMO.arjun.mobile}`);
+    assert.match(body.text, /Demo Railways/);
+    const otp = OTP_IN_TEXT.exec(body.text)?.[1];
+    assert.ok(otp);
+    const verified = await verifyOtp(server, id, otp);
+    assert.equal(verified.status, 200, verified.text);
+    assert.equal(verified.body.vaccination_status, 2);
+  });
+
+  test('a 5xx (and a 429) is retried with the same message until the gateway takes it', async () => {
+    gateway.script = [503, 429];
+    const id = await sendOtp(DEMO.asha);
+    assert.equal(gateway.requests.length, 3);
+    assert.deepEqual(gateway.requests[1]!.body, gateway.requests[0]!.body);
+    assert.deepEqual(gateway.requests[2]!.body, gateway.requests[0]!.body);
+    const otp = OTP_IN_TEXT.exec((gateway.requests[2]!.body as { text: string }).text)![1]!;
+    assert.equal((await verifyOtp(server, id, otp)).status, 200);
+  });
+
+  test('a 4xx other than 429 is not retried', async () => {
+    gateway.script = [400];
+    await sendOtp(DEMO.asha);
+    assert.equal(gateway.requests.length, 1);
+  });
+
+  test('no request reaches the gateway for an unregistered mobile', async () => {
+    await sendOtp(DEMO.unregistered);
+    assert.equal(gateway.requests.length, 0);
+  });
+
+  test('the API answers before the gateway does (its timing cannot tell a registered mobile)', async () => {
+    let release!: () => void;
+    gateway.hold = new Promise<void>((resolve) => (release = resolve));
+    const id = await createSession(server, RAILWAY);
+    const res = await server.api('POST', `/v1/sessions/${id}/otp`, { json: { mobile: DEMO.arjun.mobile, name: DEMO.arjun.name } });
+    assert.equal(res.status, 202);
+    await waitFor(() => gateway.requests.length === 1, { what: 'the gateway to be called' });
+    release();
+    await server.services.sms.drain();
+  });
+
+  test('outside demo mode the SMS outbox route does not exist (404)', async () => {
+    assertApiError(await server.api('GET', `/v1/dev/sms?mobile=${DEMO.arjun.mobile}`), 'not_found');
+    assert.equal(server.services.outbox, null);
+  });
+});
