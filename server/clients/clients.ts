@@ -52,7 +52,7 @@ export interface ClientStore {
   ensureKey(id: string, apiKey: string): Promise<void>;
   revokeKey(id: string, keyId: string): Promise<void>;
   keys(id: string): Promise<ApiKeyInfo[]>;
-  /** The active client a presented key belongs to, or null. */
+  /** The client a presented, unrevoked key belongs to (active or not: callers check), or null. */
   authenticate(apiKey: string): Promise<Client | null>;
 }
 
@@ -90,7 +90,7 @@ export class SqliteClientStore implements ClientStore {
     this.#byId = db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE id = ?');
     this.#byKey = db.prepare<[Buffer], ClientRow>(
       `SELECT c.* FROM api_keys k JOIN clients c ON c.id = k.client_id
-       WHERE k.key_hash = ? AND k.revoked_at IS NULL AND c.status = 'active'`,
+       WHERE k.key_hash = ? AND k.revoked_at IS NULL`,
     );
   }
 

@@ -29,6 +29,12 @@ const framedHeaders = helmet({
 const securityHeaders: RequestHandler = (req, res, next) =>
   req.path === '/embed.js' || req.path.startsWith('/widget') ? framedHeaders(req, res, next) : apiHeaders(req, res, next);
 
+/** API answers carry tokens, consent tickets and session state: no cache may keep them. */
+const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};
+
 /** POST bodies must be JSON: with that media type a cross-site form or simple fetch cannot reach the API. */
 const requireJson: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
@@ -49,6 +55,7 @@ export function createApp(services: Services): Express {
   app.use(requireJson);
   app.use(express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' }));
   app.use(publicRoutes(services));
+  app.use('/v1/sessions', noStore);
   app.use(sessionRoutes(services));
   app.use(widgetRouter(services));
   app.use(notFound);

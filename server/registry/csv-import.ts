@@ -83,6 +83,7 @@ export async function importCsv(input: Readable, registry: Registry, options: Im
     batchLines.push(lineNo);
     if (batch.length >= batchSize) await flush();
   }
+  if (lineNo === 0) throw new CsvHeaderError(`the file is empty: expected header "${CSV_HEADER.join(',')}"`);
   await flush();
   report.seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return report;

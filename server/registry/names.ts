@@ -9,7 +9,8 @@ export function nameKey(name: string): string {
   const normalised = /^[\x20-\x7e]*$/.test(name) ? name : name.normalize('NFKC');
   const words = normalised
     .toLocaleLowerCase('en')
-    // Keep letters, combining marks (Indic vowel signs) and digits; everything else separates words.
+    // Apostrophes join ("D'Souza" = "DSouza"); other non-letters (Indic vowel signs are marks, kept) separate words.
+    .replace(/['\u2019\u02bc`]/g, '')
     .replace(/[^\p{L}\p{M}\p{N}]+/gu, ' ')
     .split(' ')
     .filter((w) => w !== '' && !HONORIFICS.has(w));

@@ -214,6 +214,7 @@ export class SessionService {
 
   async view(id: string, caller: Caller): Promise<SessionView> {
     if (!caller.apiClient) throw new ApiError('unauthorized', 'An API key is required to read a session.');
+    if (caller.apiClient.status !== 'active') throw new ApiError('client_disabled', 'This verifier is not active.');
     const session = await this.#find(id, caller);
     const expired = isExpired(session, Date.now());
     const view: SessionView = {
