@@ -144,14 +144,20 @@ describe('disabled client', () => {
     await requestOtp(server, early, DEMO.asha);
   });
 
-  test('API-key mode: a disabled client’s valid key gets 403 client_disabled, not a misleading 401', async () => {
+  test('API-key mode: a disabled client’s valid key gets 403 client_disabled (not a misleading 401) on every route', async () => {
     const { client, apiKey } = await newClient();
+    const id = await createSession(server, { apiKey });
     await server.services.clients.setStatus(client.id, 'disabled');
-    try {
-      assertApiError(await server.api('POST', '/v1/sessions', { apiKey, json: {} }), 'client_disabled');
-    } finally {
-      await server.services.clients.setStatus(client.id, 'active');
+    const calls: [string, string, unknown][] = [
+      ['POST', '/v1/sessions', {}],
+      ['GET', `/v1/sessions/${id}`, undefined],
+      ['POST', `/v1/sessions/${id}/otp`, { mobile: DEMO.asha.mobile, name: DEMO.asha.name }],
+      ['POST', `/v1/sessions/${id}/otp/verify`, { otp: '123456', consent: true }],
+    ];
+    for (const [method, path, json] of calls) {
+      assertApiError(await server.api(method, path, { apiKey, json }), 'client_disabled', `${method} ${path}`);
     }
+    assertApiError(await server.api('POST', '/v1/sessions', { apiKey: 'kvs_not-a-key-of-anyone-here', json: {} }), 'unauthorized', 'an unknown key is still 401');
   });
 });
 

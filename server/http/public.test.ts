@@ -88,6 +88,24 @@ describe('health and metrics', () => {
   });
 });
 
+describe('when the store fails', () => {
+  test('/healthz says unavailable (503); API calls get 500 internal_error with nothing internal; the log has the cause', async () => {
+    const broken = await startTestServer();
+    try {
+      const id = await createSession(broken, RAILWAY);
+      broken.services.db.close();
+      const health = await broken.api('GET', '/healthz');
+      assert.equal(health.status, 503);
+      assert.deepEqual(health.body, { status: 'unavailable' });
+      const res = await broken.api('GET', `/v1/sessions/${id}`, { apiKey: DEMO.railway.apiKey });
+      assertApiError(res, 'internal_error');
+      assert.ok(broken.logs.some((l) => l.includes('unhandled error') && l.includes('database connection is not open')), 'the cause is logged');
+    } finally {
+      await broken.close();
+    }
+  });
+});
+
 describe('demo outbox', () => {
   test('GET /v1/dev/sms?mobile= lists that mobile’s texts, newest first, with to, text, sent_at', async () => {
     const first = await requestOtp(server, await createSession(server, RAILWAY_WIDGET), DEMO.arjun);
