@@ -1,0 +1,69 @@
+// Abuse quotas over real HTTP, each tuned low by its environment knob: sessions per IP, SMS per
+// IP, per client and globally. X-Forwarded-For counts only when a proxy is trusted.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  DEMO,
+  type ApiResponse,
+  RAILWAY,
+  type TestServer,
+  assertApiError,
+  createSession,
+  startTestServer,
+} from '../testing/harness.ts';
+
+const CAP = 2;
+/** A fixed window can roll over mid-loop once at most: 2×cap+1 tries still meet the cap. */
+const TRIES = 2 * CAP + 1;
+
+let mobileSeq = 0;
+/** A different (unregistered) mobile each time, so only the quota under test can refuse. */
+const nextMobile = () => `80000${String(mobileSeq++).padStart(5, '0')}`;
+
+const newSession = (s: TestServer, ip?: string) =>
+  s.api('POST', '/v1/sessions', { apiKey: DEMO.railway.apiKey, json: {}, headers: ip ? { 'x-forwarded-for': ip } : {} });
+const sendToNewMobile = async (s: TestServer) =>
+  s.api('POST', `/v1/sessions/${await createSession(s, RAILWAY)}/otp`, { json: { mobile: nextMobile(), name: 'Some Body' } });
+
+async function statuses(s: TestServer, action: (s: TestServer, i: number) => Promise<ApiResponse>): Promise<number[]> {
+  const seen: number[] = [];
+  for (let i = 0; i < TRIES; i++) {
+    const res = await action(s, i);
+    if (res.status === 429) {
+      assertApiError(res, 'rate_limited');
+      assert.ok(Number(res.headers.get('retry-after')) >= 1);
+    } else assert.ok(res.status === 201 || res.status === 202, res.text);
+    seen.push(res.status);
+  }
+  return seen;
+}
+
+const quotas: [what: string, knob: string, action: (s: TestServer, i: number) => Promise<ApiResponse>][] = [
+  ['sessions per IP per minute (a forged X-Forwarded-For does not dodge it)', 'KYCVS_SESSIONS_PER_IP_MINUTE', (s, i) => newSession(s, `203.0.113.${i}`)],
+  ['SMS per IP per hour', 'KYCVS_SMS_PER_IP_HOUR', sendToNewMobile],
+  ['SMS per client per hour', 'KYCVS_SMS_PER_CLIENT_HOUR', sendToNewMobile],
+  ['SMS per minute, service-wide', 'KYCVS_SMS_GLOBAL_MINUTE', sendToNewMobile],
+];
+
+describe('quotas', () => {
+  for (const [what, knob, action] of quotas) {
+    test(`${what}: ${knob}=${CAP} → 429 rate_limited`, async () => {
+      const server = await startTestServer({ env: { [knob]: String(CAP) } });
+      try {
+        assert.ok((await statuses(server, action)).includes(429));
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  test('behind a trusted proxy (KYCVS_TRUST_PROXY=1), each client IP has its own session quota', async () => {
+    const server = await startTestServer({ env: { KYCVS_SESSIONS_PER_IP_MINUTE: String(CAP), KYCVS_TRUST_PROXY: '1' } });
+    try {
+      assert.ok(!(await statuses(server, (s, i) => newSession(s, `198.51.100.${i}`))).includes(429), 'distinct client IPs');
+      assert.ok((await statuses(server, (s) => newSession(s, '198.51.100.200'))).includes(429), 'one client IP');
+    } finally {
+      await server.close();
+    }
+  });
+});
