@@ -22,7 +22,7 @@ import {
 } from '../testing/harness.ts';
 
 const server = await startTestServer({
-  env: { KYCVS_OTP_TTL: '1', KYCVS_RESEND_AFTER: '1', KYCVS_MAX_SENDS_PER_SESSION: '2', KYCVS_SMS_PER_MOBILE_HOUR: '3' },
+  env: { KYCVS_OTP_TTL: '1', KYCVS_RESEND_AFTER: '2', KYCVS_MAX_SENDS_PER_SESSION: '2', KYCVS_SMS_PER_MOBILE_HOUR: '3' },
 });
 after(() => server.close());
 

@@ -1,4 +1,4 @@
-// Expiry over real HTTP, with short lifetimes (OTP 1 s, session 3 s) and waits on the
+// Expiry over real HTTP, with short lifetimes (OTP 2 s, session 5 s) and waits on the
 // stored deadlines rather than fixed sleeps.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -17,9 +17,9 @@ import {
   waitUntilPast,
 } from '../testing/harness.ts';
 
-const SESSION_TTL_SECONDS = 3;
+const SESSION_TTL_SECONDS = 5;
 const server = await startTestServer({
-  env: { KYCVS_OTP_TTL: '1', KYCVS_RESEND_AFTER: '1' },
+  env: { KYCVS_OTP_TTL: '2', KYCVS_RESEND_AFTER: '2' },
   configure: (config) => {
     config.sessionTtlSeconds = SESSION_TTL_SECONDS;
   },
@@ -44,8 +44,8 @@ describe('expiry', { concurrency: true }, () => {
   test('the OTP answer tells the configured lifetime', async () => {
     const id = await createSession(server, RAILWAY_WIDGET);
     const res = await server.api('POST', `/v1/sessions/${id}/otp`, { json: { mobile: DEMO.asha.mobile, name: DEMO.asha.name } });
-    assert.equal(res.body.expires_in, 1);
-    assert.equal(res.body.resend_after, 1);
+    assert.equal(res.body.expires_in, 2);
+    assert.equal(res.body.resend_after, 2);
   });
 
   test('a session past its lifetime → 410 session_expired on every step, and reads as expired', async () => {
