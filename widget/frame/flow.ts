@@ -77,6 +77,8 @@ export class Flow implements ReactiveController {
       this.client = { name: session.client.name, purpose: session.client.purpose };
       this.#go('details');
     });
+    // Without a session there is nothing the citizen can retry here.
+    if (this.step === 'starting') this.end(this.alert?.text ?? this.t.errors.internal_error, 'failed');
   }
 
   async sendOtp(mobile: string, name: string): Promise<void> {
@@ -120,6 +122,7 @@ export class Flow implements ReactiveController {
 
   end(text: string, outcome: Outcome): void {
     this.ended = { text, outcome };
+    this.alert = null;
     this.#go('ended');
   }
 

@@ -34,10 +34,13 @@ export function defineButton(verify: (options: VerifyOptions) => Promise<VerifyR
         const result = await verify({
           clientId: attr('client-id') ?? '',
           sessionId: attr('session-id'),
-          nonce: attr('nonce'),
+          // The property, not the attribute: browsers blank a `nonce` attribute once parsed (nonce hiding).
+          nonce: this.nonce || undefined,
           lang: attr('lang'),
         });
         this.#internals.setFormValue(result.token);
+        // Lets a host without script style the button once verified: kyc-vs-button:state(verified).
+        this.#internals.states?.add('verified');
         this.#emit('kycvs-result', result);
       } catch (error) {
         const { code, message } = error instanceof KycVsError ? error : new KycVsError('failed', String(error));

@@ -9,6 +9,8 @@ iframe{display:block;width:100%;height:420px;max-height:calc(100vh - 2rem);borde
 @media (max-width:600px){.dialog{width:100%;height:100%}iframe{height:100%!important;max-height:none;border-radius:0}}
 `;
 
+const REMOVE_DELAY_MS = 500;
+
 let sheet: CSSStyleSheet | undefined;
 
 export interface Modal {
@@ -71,7 +73,10 @@ export function openModal(src: string, label: string, onEscape: () => void): Mod
     },
     close() {
       document.removeEventListener('keydown', onKey);
-      host.remove();
+      // Hide now, remove a moment later: the click that closed us may still be in flight in the
+      // frame's process, and tearing the frame down under it can lose the browser's input ack.
+      host.style.display = 'none';
+      setTimeout(() => host.remove(), REMOVE_DELAY_MS);
       for (const el of inerted) el.inert = false;
       document.documentElement.style.overflow = overflow;
       if (opener instanceof HTMLElement) opener.focus();

@@ -1,0 +1,56 @@
+// The railway page's script: ask our backend for a session, let the passenger answer in the
+// KYC-VS frame, hand the token to our backend, and show what the backend verified.
+import type { KycVsErrorCode } from '../../protocol/messages.ts';
+import type {} from '../../widget/loader/embed.ts';
+import type { DemoErrorResponse, RailwaySessionResponse, RailwayVerifyRequest, RailwayVerifyResponse } from '../contract.ts';
+
+const OUTCOMES: Record<KycVsErrorCode, string> = {
+  cancelled: 'The passenger closed the check without answering.',
+  denied: 'The passenger chose not to share their vaccination status.',
+  expired: 'The check took too long and expired. Start it again.',
+  failed: 'The check could not be completed.',
+  blocked_origin: 'This site is not allowed to embed the KYC-VS check.',
+};
+
+const form = document.querySelector<HTMLFormElement>('#booking')!;
+const button = document.querySelector<HTMLButtonElement>('#verify')!;
+const output = document.querySelector<HTMLOutputElement>('#verification-result')!;
+
+async function postJson<T>(path: string, body: unknown): Promise<T> {
+  const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const data = (await response.json()) as T | DemoErrorResponse;
+  if (!response.ok) throw new Error((data as DemoErrorResponse).error);
+  return data as T;
+}
+
+function show(state: 'pending' | 'verified' | 'error', text: string, code = ''): void {
+  output.dataset.state = state;
+  output.dataset.code = code;
+  output.textContent = text;
+}
+
+button.addEventListener('click', async () => {
+  const kycvs = window.KycVs;
+  if (!kycvs) return show('error', 'The KYC-VS script did not load.', 'not_loaded');
+  const fields = new FormData(form);
+  const field = (name: string) => String(fields.get(name) ?? '').trim() || undefined;
+  button.disabled = true;
+  show('pending', 'Waiting for the passenger…');
+  try {
+    const { sessionId } = await postJson<RailwaySessionResponse>('/api/railway/sessions', {});
+    const { token } = await kycvs.verify({
+      clientId: form.dataset.clientId!,
+      sessionId,
+      name: field('passenger'),
+      mobile: field('mobile'),
+      lang: field('lang'),
+    });
+    const verified = await postJson<RailwayVerifyResponse>('/api/railway/verify', { sessionId, token } satisfies RailwayVerifyRequest);
+    show('verified', `Verified by Demo Railways' server: ${verified.label} (status ${verified.status}).`, String(verified.status));
+  } catch (error) {
+    if (error instanceof kycvs.KycVsError) show('error', OUTCOMES[error.code], error.code);
+    else show('error', `Verification failed: ${error instanceof Error ? error.message : String(error)}`, 'backend');
+  } finally {
+    button.disabled = false;
+  }
+});

@@ -1,0 +1,68 @@
+import { PEOPLE, enterOtp, expect, openRailway, railwayResult, requestOtp, test, widget } from './fixtures.ts';
+
+// The recommended mode: the railway backend creates the session with its API key and a nonce,
+// the citizen answers in the frame, the backend verifies the token against the service's JWKS.
+for (const person of [PEOPLE.asha, PEOPLE.ravi, PEOPLE.meera]) {
+  test(`shares status ${person.status} for ${person.name}, verified by the host backend`, async ({ page, stack }) => {
+    const frame = await openRailway(page, stack);
+    await expect(frame.getByText('Demo Railways asks for your vaccination status')).toBeVisible();
+    await enterOtp(frame, await requestOtp(frame, stack, person));
+
+    await expect(frame.getByRole('heading', { name: 'Share your status?' })).toBeVisible();
+    await expect(frame.locator('.status')).toHaveText(person.label);
+    await frame.getByRole('button', { name: 'Share', exact: true }).click();
+
+    await expect(frame.getByRole('heading', { name: 'Shared' })).toBeVisible();
+    await expect(railwayResult(page)).toHaveText(`Verified by Demo Railways' server: ${person.label.toLowerCase()} (status ${person.status}).`);
+    await frame.getByRole('button', { name: 'Close' }).click();
+    await expect(page.locator('.kyc-vs-modal')).toHaveCount(0);
+  });
+}
+
+test('a name not on the mobile reads "Not vaccinated" and says why', async ({ page, stack }) => {
+  const frame = await openRailway(page, stack);
+  await enterOtp(frame, await requestOtp(frame, stack, { ...PEOPLE.asha, name: 'Someone Else' }));
+  await expect(frame.locator('.status')).toHaveText('Not vaccinated');
+  await expect(frame.getByText('No vaccination record on this mobile number matches the name you entered')).toBeVisible();
+});
+
+test('an unregistered mobile gets the same OTP step (no hint that it is unknown)', async ({ page, stack }) => {
+  const frame = await openRailway(page, stack);
+  await frame.getByLabel('Mobile number', { exact: true }).fill(PEOPLE.unregistered.mobile);
+  await frame.getByLabel('Name', { exact: true }).fill(PEOPLE.unregistered.name);
+  await frame.getByRole('button', { name: 'Send OTP' }).click();
+  await expect(frame.getByLabel('OTP', { exact: true })).toBeFocused();
+  await expect(frame.getByText('We sent a 6-digit code by SMS to +91 90000 00000.')).toBeVisible();
+  await expect(frame.getByRole('alert')).toBeEmpty();
+});
+
+test('prefilled mobile and name from the host page, still editable', async ({ page, stack }) => {
+  const frame = await openRailway(page, stack, { name: 'Ravi Verma', mobile: '98765 43210' });
+  const mobile = frame.getByLabel('Mobile number', { exact: true });
+  const name = frame.getByLabel('Name', { exact: true });
+  await expect(mobile).toHaveValue('98765 43210');
+  await expect(name).toHaveValue('Ravi Verma');
+  await name.fill('Asha Verma');
+  await frame.getByRole('button', { name: 'Send OTP' }).click();
+  await expect(frame.getByText('We sent a 6-digit code by SMS to +91 98765 43210.')).toBeVisible();
+  await enterOtp(frame, await stack.otp(PEOPLE.asha.mobile));
+  await expect(frame.locator('.status')).toHaveText('Fully vaccinated');
+});
+
+// A host that writes no script: <kyc-vs-button> in a plain form, the widget creates the session
+// with the page's nonce, the token is submitted with the form and verified on the hotel's server.
+test('hotel check-in with <kyc-vs-button> and a form post', async ({ page, stack }) => {
+  await page.goto(`${stack.hostUrl}/hotel`);
+  await page.getByLabel('Guest name').fill('Arjun Singh');
+  await page.getByRole('button', { name: 'Verify vaccination status' }).click();
+  const frame = widget(page);
+  await expect(frame.getByText('Demo Hotel asks for your vaccination status')).toBeVisible();
+  await enterOtp(frame, await requestOtp(frame, stack, PEOPLE.arjun));
+  await frame.getByRole('button', { name: 'Share', exact: true }).click();
+  await frame.getByRole('button', { name: 'Close' }).click();
+
+  await expect(page.getByText('Status received: complete check-in to have it verified.')).toBeVisible();
+  await page.getByRole('button', { name: 'Complete check-in' }).click();
+  await expect(page.locator('#checkin-result')).toHaveAttribute('data-status', '2');
+  await expect(page.locator('#checkin-result')).toContainText("Arjun Singh: vaccination status verified by Demo Hotel's server: fully vaccinated.");
+});

@@ -1,0 +1,63 @@
+// One KYC-VS service and one demo host, on two origins as in production: the host site on
+// http://127.0.0.1:<A>, the service on http://localhost:<B>. Real servers, real SQLite, real keys.
+import { createDemoHostApp, listen, type RunningDemoHost } from '../demo-host/server.ts';
+import { startTestServer, type TestServer } from '../server/testing/harness.ts';
+
+export interface Stack {
+  /** The service as browsers reach it (a different site from the host). */
+  serviceUrl: string;
+  hostUrl: string;
+  service: TestServer;
+  /** The newest SMS text sent to `mobile` once more than `seen` have been sent; its 6-digit code. */
+  otp(mobile: string, seen?: number): Promise<string>;
+  /** Another copy of the demo host on an origin no demo client allows. */
+  startForeignHost(): Promise<RunningDemoHost>;
+  close(): Promise<void>;
+}
+
+const POLL_MS = 25;
+const OTP_WAIT_MS = 10_000;
+
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  // The host listens first so the service's demo clients can allow its origin.
+  const host = await listen(0);
+  const hostPort = Number(new URL(host.url).port);
+  const service = await startTestServer({
+    env: { LOG_LEVEL: 'warn', ...env },
+    configure(config) {
+      config.demoPort = hostPort;
+      config.issuer = `http://localhost:${config.port}`;
+    },
+  });
+  const serviceUrl = `http://localhost:${service.config.port}`;
+  const options = { service: { url: serviceUrl, issuer: service.config.issuer }, apiKeys: service.config.demoApiKeys };
+  host.server.on('request', createDemoHostApp(options));
+  const extras: RunningDemoHost[] = [];
+
+  return {
+    serviceUrl,
+    hostUrl: host.url,
+    service,
+    async otp(mobile, seen = 0) {
+      const outbox = service.services.outbox!;
+      const deadline = Date.now() + OTP_WAIT_MS;
+      // The SMS is dispatched after the API answered, so wait for it to land.
+      while (outbox.list(mobile).length <= seen) {
+        if (Date.now() > deadline) throw new Error(`no SMS #${seen + 1} to ${mobile}`);
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+      const code = /\b(\d{6})\b/.exec(outbox.list(mobile)[0]!.text)?.[1];
+      if (!code) throw new Error('SMS without a 6-digit code');
+      return code;
+    },
+    async startForeignHost() {
+      const foreign = await listen(0, '127.0.0.1', createDemoHostApp(options));
+      extras.push(foreign);
+      return foreign;
+    },
+    async close() {
+      await Promise.all([host.close(), ...extras.map((extra) => extra.close())]);
+      await service.close();
+    },
+  };
+}
