@@ -36,7 +36,6 @@ export const API_ERRORS = {
   send_limit_reached: 429,
   rate_limited: 429,
   internal_error: 500,
-  sms_unavailable: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
@@ -46,7 +45,11 @@ export interface ApiErrorBody {
   message: string;
   /** otp_invalid: wrong tries left before the session locks. */
   attempts_left?: number;
-  /** 429s: seconds until trying again can succeed (also in the Retry-After header). */
+  /**
+   * Seconds until trying again can succeed (also in the Retry-After header): on rate_limited,
+   * resend_too_soon, and otp_locked when the mobile is locked for the day. A locked session or
+   * a session out of sends has none: only a new verification helps.
+   */
   retry_after?: number;
   /** invalid_request: which fields were wrong, never their values. */
   fields?: string[];

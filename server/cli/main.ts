@@ -9,7 +9,7 @@ import { CsvHeaderError, importCsv } from '../registry/csv-import.ts';
 import { SqliteRegistry } from '../registry/registry.ts';
 import { syntheticRegistryCsv } from '../registry/synthetic.ts';
 import { DATABASE_FILE } from '../services.ts';
-import { KeyStore } from '../signing/key-store.ts';
+import { KeyStore, PUBLISH_AHEAD_SECONDS } from '../signing/key-store.ts';
 import { openDatabase } from '../store/database.ts';
 import { loadSecrets } from '../store/secrets.ts';
 
@@ -28,7 +28,8 @@ const USAGE = `KYC-VS command line (works on KYCVS_DATA_DIR, default ./data; saf
                                       issue a new API key (printed once)
   clients keys ID                     key ids and their state
   clients revoke-key ID KEY_ID
-  keys rotate                         new signing key; the old public key stays published until its tokens expire
+  keys rotate [--now]                 new signing key, published at once, signing a minute later (--now: at once,
+                                      for a compromised key); the old public key stays published until its tokens expire
   keys list                           published signing keys`;
 
 class UsageError extends Error {}
@@ -46,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
       purpose: { type: 'string' },
       origin: { type: 'string', multiple: true },
       'revoke-others': { type: 'boolean' },
+      now: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -66,7 +68,10 @@ async function main(argv: string[]): Promise<number> {
   if (group === 'keys') {
     const keys = await KeyStore.open(config.dataDir, config.tokenTtlSeconds);
     if (command === 'rotate') {
-      console.log(`new signing key ${await keys.rotate()}; previous keys stay published for ${config.tokenTtlSeconds + 60} s`);
+      const immediate = values.now === true;
+      const kid = await keys.rotate({ immediate });
+      const when = immediate ? 'now' : `in ${PUBLISH_AHEAD_SECONDS} s (published already, so verifiers' caches have it)`;
+      console.log(`new signing key ${kid}: signs ${when}; the previous key stays published until its tokens expire`);
       return 0;
     }
     if (command === 'list') {

@@ -27,6 +27,10 @@ export function sessionRoutes(services: Services): Router {
         }
         client = await clients.get(body.client_id);
         if (!client) throw new ApiError('unauthorized', 'Unknown client_id.');
+        // The purpose is printed in an SMS sent in the verifier's name: only the verifier itself may word it.
+        if (body.purpose !== undefined) {
+          throw new ApiError('forbidden', 'purpose can be set only by the verifier’s backend (API key).', { fields: ['purpose'] });
+        }
       }
       let origin: string | null = null;
       if (body.origin !== undefined) {

@@ -26,6 +26,16 @@ after(() => server.close());
 const view = (id: string, apiKey: string = DEMO.railway.apiKey) => server.api('GET', `/v1/sessions/${id}`, { apiKey });
 
 describe('widget flow', () => {
+  test('the page cannot word the purpose the SMS states in the verifier’s name; the verifier’s backend can', async () => {
+    const fromPage = await server.api('POST', '/v1/sessions', {
+      json: { client_id: DEMO.railway.id, origin: DEMO.origin, purpose: 'Claim your prize, reply with the code' },
+    });
+    assertApiError(fromPage, 'forbidden');
+    const fromBackend = await server.api('POST', '/v1/sessions', { apiKey: DEMO.railway.apiKey, json: { purpose: 'Tatkal booking PNR 123' } });
+    assert.equal(fromBackend.status, 201, fromBackend.text);
+    assert.equal(fromBackend.body.client.purpose, 'Tatkal booking PNR 123');
+  });
+
   test('create → OTP → verify shows the status → allow returns a token the host can read back', async () => {
     const created = await server.api('POST', '/v1/sessions', {
       json: { client_id: DEMO.railway.id, origin: DEMO.origin, nonce: 'n-123' },
@@ -85,7 +95,7 @@ describe('widget flow', () => {
   });
 
   test('allow is audited with who asked, the purpose, the status shared and the token id', async () => {
-    const { sessionId, token } = await tokenFor(server, DEMO.ravi, RAILWAY_WIDGET, { purpose: 'Tatkal booking PNR 42' });
+    const { sessionId, token } = await tokenFor(server, DEMO.ravi, RAILWAY, { purpose: 'Tatkal booking PNR 42' });
     const audit = await server.services.audit.forSession(sessionId);
     const { payload } = decodeJws(token);
     assert.equal(audit.length, 1);

@@ -15,7 +15,7 @@ import {
   tokenFor,
   waitFor,
 } from '../testing/harness.ts';
-import { KeyStore } from './key-store.ts';
+import { KeyStore, PUBLISH_AHEAD_SECONDS } from './key-store.ts';
 
 const server = await startTestServer();
 after(() => server.close());
@@ -30,8 +30,8 @@ const verifyFresh = (s: TestServer, token: string, issuer = s.url) =>
   verifyStatusToken(token, { issuer, audience: DEMO.railway.id, jwksUri: `${s.url}/.well-known/jwks.json?host=${fresh++}` });
 
 const rotators: [string, (s: TestServer) => Promise<string>][] = [
-  ['KeyStore.rotate() in the serving process', (s) => s.services.keys.rotate()],
-  ['another process sharing the data dir (the CLI)', async (s) => (await KeyStore.open(s.dataDir, s.config.tokenTtlSeconds)).rotate()],
+  ['KeyStore.rotate() in the serving process', (s) => s.services.keys.rotate({ immediate: true })],
+  ['another process sharing the data dir (the CLI)', async (s) => (await KeyStore.open(s.dataDir, s.config.tokenTtlSeconds)).rotate({ immediate: true })],
 ];
 
 describe('rotation', () => {
@@ -58,7 +58,7 @@ describe('rotation', () => {
 
   test('a retired key leaves the JWKS once every token it signed has expired; the current key never does', async () => {
     const retiredKid = (await server.services.keys.signingKey()).kid;
-    const currentKid = await server.services.keys.rotate();
+    const currentKid = await server.services.keys.rotate({ immediate: true });
     await waitFor(async () => (await server.services.keys.signingKey()).kid === currentKid, { what: 'the rotation to load' });
     const kidsAt = async (ms: number) => (await server.services.keys.publicKeys(Date.now() + ms)).map((k) => k.kid);
     const ttlMs = server.config.tokenTtlSeconds * 1000;
@@ -66,6 +66,22 @@ describe('rotation', () => {
     const later = await kidsAt(ttlMs + 120_000);
     assert.ok(!later.includes(retiredKid), 'gone once its tokens have expired');
     assert.deepEqual(later, [currentKid]);
+  });
+});
+
+describe('staged rotation (the default)', () => {
+  test('the new key is published at once but signs only after PUBLISH_AHEAD_SECONDS, so no verifier meets an unfetched kid', async () => {
+    const { keys } = server.services;
+    const before = (await keys.signingKey()).kid;
+    const staged = await keys.rotate();
+    assert.ok((await publishedKids(server)).includes(staged), 'published before it signs');
+    assert.equal((await keys.signingKey()).kid, before, 'the previous key still signs');
+    assert.equal(kidOf((await tokenFor(server, DEMO.asha)).token), before);
+    const later = Date.now() + (PUBLISH_AHEAD_SECONDS + 1) * 1000;
+    assert.equal((await keys.signingKey(later)).kid, staged, 'the staged key signs once its time has come');
+    const ttlMs = server.config.tokenTtlSeconds * 1000;
+    assert.ok((await keys.publicKeys(later + ttlMs)).some((k) => k.kid === before), 'the old key outlives its last token');
+    await keys.rotate({ immediate: true }); // leave the server signing with a started key for the other tests
   });
 });
 

@@ -7,9 +7,14 @@ export const SIGNING_ALG = 'EdDSA';
 interface ManifestEntry {
   kid: string;
   created_at: number;
-  /** When a newer key took over signing; null for the current key. */
+  /** When this key starts signing: after it has been published long enough for verifiers' caches to see it. */
+  signs_from: number;
+  /** When a newer key took over signing; null for the newest key. */
   retired_at: number | null;
 }
+
+/** How long a new key is published before it signs, so no verifier meets a `kid` it has not fetched. */
+export const PUBLISH_AHEAD_SECONDS = 60;
 
 interface Manifest {
   keys: ManifestEntry[];
@@ -22,7 +27,8 @@ export interface SigningKey {
 
 /**
  * Ed25519 signing keys in `<dataDir>/keys`: one PKCS#8 file per key (mode 0600), its public JWK,
- * and a manifest naming which key signs. Rotation writes a new key and retires the old one,
+ * and a manifest saying from when each key signs. Rotation publishes a new key at once, lets it
+ * sign a minute later (verifiers' JWKS caches catch up meanwhile), and retires the old one,
  * whose public half stays published until every token it signed has expired.
  * Processes sharing the data dir pick up a rotation by watching the manifest's mtime.
  */
@@ -44,7 +50,7 @@ export class KeyStore {
   static async open(dataDir: string, tokenTtlSeconds: number): Promise<KeyStore> {
     const store = new KeyStore(path.join(dataDir, 'keys'), tokenTtlSeconds);
     fs.mkdirSync(store.#dir, { recursive: true, mode: 0o700 });
-    if (!fs.existsSync(store.#manifestPath)) await store.rotate();
+    if (!fs.existsSync(store.#manifestPath)) await store.rotate({ immediate: true });
     await store.#reload(true);
     return store;
   }
@@ -54,9 +60,14 @@ export class KeyStore {
   }
 
   /** The key that signs now (re-reading the manifest at most once a second). */
-  async signingKey(): Promise<SigningKey> {
+  async signingKey(now = Date.now()): Promise<SigningKey> {
     await this.#reload(false);
-    return this.#signing!;
+    const current = currentEntry(this.#manifest, now);
+    if (this.#signing?.kid !== current.kid) {
+      const pem = fs.readFileSync(path.join(this.#dir, `${current.kid}.private.pem`), 'utf8');
+      this.#signing = { kid: current.kid, privateKey: await importPKCS8(pem, SIGNING_ALG) };
+    }
+    return this.#signing;
   }
 
   /** Public keys to publish: the signing key and retired keys whose tokens may still be valid. */
@@ -69,8 +80,13 @@ export class KeyStore {
       .filter(Boolean);
   }
 
-  /** Generates a new signing key; the previous one is retired (still published for its tokens' lifetime). */
-  async rotate(now = Date.now()): Promise<string> {
+  /**
+   * Generates a new key, published at once and signing after PUBLISH_AHEAD_SECONDS (`immediate`:
+   * at once, for a compromised key). The previous key is retired then, and stays published for
+   * its tokens' lifetime.
+   */
+  async rotate(options: { immediate?: boolean } = {}, now = Date.now()): Promise<string> {
+    const signsFrom = options.immediate ? now : now + PUBLISH_AHEAD_SECONDS * 1000;
     const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALG, { crv: 'Ed25519', extractable: true });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
@@ -78,12 +94,13 @@ export class KeyStore {
     fs.writeFileSync(path.join(this.#dir, `${kid}.private.pem`), await exportPKCS8(privateKey), { mode: 0o600 });
     fs.writeFileSync(path.join(this.#dir, `${kid}.public.jwk.json`), JSON.stringify(jwk));
     const manifest = this.#readManifest();
-    for (const entry of manifest.keys) entry.retired_at ??= now;
-    manifest.keys.push({ kid, created_at: now, retired_at: null });
+    for (const entry of manifest.keys) entry.retired_at = Math.min(entry.retired_at ?? signsFrom, signsFrom);
+    manifest.keys.push({ kid, created_at: now, signs_from: signsFrom, retired_at: null });
     // Write-then-rename: a process reading the manifest never sees half of it.
     const tmp = `${this.#manifestPath}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(manifest, null, 2));
     fs.renameSync(tmp, this.#manifestPath);
+    this.#checkedAt = 0; // this process sees its own rotation at once
     return kid;
   }
 
@@ -103,17 +120,23 @@ export class KeyStore {
     const mtime = fs.statSync(this.#manifestPath).mtimeMs;
     if (!force && mtime === this.#manifestMtime) return;
     const manifest = this.#readManifest();
-    const current = manifest.keys.find((k) => k.retired_at === null);
-    if (!current) throw new Error(`${this.#manifestPath}: no current signing key`);
+    currentEntry(manifest, Number.POSITIVE_INFINITY); // refuses a manifest with no key at all
     const jwks = new Map<string, JWK>();
     for (const entry of manifest.keys) {
       const file = path.join(this.#dir, `${entry.kid}.public.jwk.json`);
       if (fs.existsSync(file)) jwks.set(entry.kid, JSON.parse(fs.readFileSync(file, 'utf8')) as JWK);
     }
-    const pem = fs.readFileSync(path.join(this.#dir, `${current.kid}.private.pem`), 'utf8');
-    this.#signing = { kid: current.kid, privateKey: await importPKCS8(pem, SIGNING_ALG) };
     this.#publicJwks = jwks;
     this.#manifest = manifest;
     this.#manifestMtime = mtime;
   }
+}
+
+/** The key that signs at `now`: the latest whose signing time has come (the oldest if none has). */
+function currentEntry(manifest: Manifest, now: number): ManifestEntry {
+  const started = manifest.keys.filter((k) => k.signs_from <= now);
+  const pool = started.length > 0 ? started : manifest.keys.slice(0, 1);
+  const entry = pool.reduce<ManifestEntry | undefined>((a, b) => (a === undefined || b.signs_from >= a.signs_from ? b : a), undefined);
+  if (!entry) throw new Error('the key manifest lists no key');
+  return entry;
 }

@@ -82,7 +82,6 @@ export const en = {
     send_limit_reached: 'No more codes can be sent for now. Try again later.',
     rate_limited: 'Too many attempts right now. Please wait a minute and try again.',
     internal_error: 'Something went wrong on our side. Please try again.',
-    sms_unavailable: 'We could not send the SMS right now. Please try again in a minute.',
     network_error: 'No connection to the service. Check your internet connection and try again.',
   } satisfies Record<FailureCode, string>,
 };
