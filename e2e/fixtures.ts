@@ -12,7 +12,10 @@ export const PEOPLE = {
   unregistered: { mobile: '9000000000', name: 'Kiran Rao', status: 0, label: 'Not vaccinated' },
 } as const;
 
-export type Person = (typeof PEOPLE)[keyof typeof PEOPLE];
+export interface Person {
+  mobile: string;
+  name: string;
+}
 
 interface Fixtures {
   /** Service environment for this test (e.g. a short OTP lifetime); each test gets its own stack. */

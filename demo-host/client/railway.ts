@@ -34,7 +34,6 @@ button.addEventListener('click', async () => {
   if (!kycvs) return show('error', 'The KYC-VS script did not load.', 'not_loaded');
   const fields = new FormData(form);
   const field = (name: string) => String(fields.get(name) ?? '').trim() || undefined;
-  button.disabled = true;
   show('pending', 'Waiting for the passenger…');
   try {
     const { sessionId } = await postJson<RailwaySessionResponse>('/api/railway/sessions', {});
@@ -50,7 +49,5 @@ button.addEventListener('click', async () => {
   } catch (error) {
     if (error instanceof kycvs.KycVsError) show('error', OUTCOMES[error.code], error.code);
     else show('error', `Verification failed: ${error instanceof Error ? error.message : String(error)}`, 'backend');
-  } finally {
-    button.disabled = false;
   }
 });

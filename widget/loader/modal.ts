@@ -79,7 +79,8 @@ export function openModal(src: string, label: string, onEscape: () => void): Mod
       setTimeout(() => host.remove(), REMOVE_DELAY_MS);
       for (const el of inerted) el.inert = false;
       document.documentElement.style.overflow = overflow;
-      if (opener instanceof HTMLElement) opener.focus();
+      // After the host's own promise handlers have run (they may re-enable the opener).
+      if (opener instanceof HTMLElement) setTimeout(() => opener.focus());
     },
   };
 }
