@@ -61,9 +61,12 @@ export function createDemoHostApp({ service, apiKeys }: Pick<DemoHostOptions, 's
   // carries that nonce and that session.
   const railwaySessions = new PendingVerifications<{ nonce: string }>();
   app.get('/railway', (_req, res) => void res.send(railwayPage(service.url)));
-  app.post('/api/railway/sessions', async (_req, res) => {
+  app.post('/api/railway/sessions', async (req, res) => {
     const nonce = newNonce();
-    const session = await createSession(service, apiKeys.railway, { nonce, purpose: 'Train boarding: travel rules ask for vaccination status' });
+    // The page's origin (this site, as the browser reached it) lets the SMS carry the WebOTP line
+    // for it; the service accepts only origins on our allowlist.
+    const origin = req.get('origin');
+    const session = await createSession(service, apiKeys.railway, { nonce, ...(origin ? { origin } : {}) });
     railwaySessions.add(session.session_id, { nonce });
     res.status(201).json({ sessionId: session.session_id } satisfies RailwaySessionResponse);
   });

@@ -20,13 +20,16 @@ test.beforeEach(async ({ page }) => {
 test('a host origin not on the allowlist gets no frame and no message', async ({ page, stack }) => {
   const foreign = await stack.startForeignHost();
   const framePage = page.waitForResponse((response) => response.url().startsWith(`${stack.serviceUrl}/widget/`));
-  await page.goto(`${foreign.url}/railway`);
+  await page.goto(`${foreign.url}/hotel`);
+  const outcome = page.evaluate(
+    () => new Promise((resolve) => document.addEventListener('kycvs-error', (event) => resolve((event as CustomEvent).detail), { once: true })),
+  );
   await page.getByRole('button', { name: 'Verify vaccination status' }).click();
 
   const response = await framePage;
   expect(response.status()).toBe(403);
   expect(response.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
-  await expect(railwayResult(page)).toHaveAttribute('data-code', 'blocked_origin');
+  expect(await outcome).toEqual({ code: 'blocked_origin', message: `${foreign.url} may not embed the verification page` });
   await expect(page.locator('.kyc-vs-modal')).toHaveCount(0);
   expect(await page.evaluate(() => window.seenMessages)).toEqual([]);
 });

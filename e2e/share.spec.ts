@@ -66,3 +66,13 @@ test('hotel check-in with <kyc-vs-button> and a form post', async ({ page, stack
   await expect(page.locator('#checkin-result')).toHaveAttribute('data-status', '2');
   await expect(page.locator('#checkin-result')).toContainText("Arjun Singh: vaccination status verified by Demo Hotel's server: fully vaccinated.");
 });
+
+// WebOTP in a cross-origin frame needs both: the frame allowed `otp-credentials`, and an SMS
+// whose last line names the top-level page's host and the frame's host.
+test('the frame may use WebOTP and the SMS carries the WebOTP line for this host page', async ({ page, stack }) => {
+  const frame = await openRailway(page, stack);
+  await expect(page.locator('.kyc-vs-modal iframe')).toHaveAttribute('allow', 'otp-credentials');
+  const code = await requestOtp(frame, stack, PEOPLE.asha);
+  const text = stack.service.services.outbox!.list(PEOPLE.asha.mobile)[0]!.text;
+  expect(text.split('\n').at(-1)).toBe(`@${new URL(stack.hostUrl).host} #${code} @${new URL(stack.serviceUrl).host}`);
+});

@@ -16,12 +16,13 @@ function renderEntry({ to, text, sent_at }: OutboxEntry): HTMLLIElement {
   const body = document.createElement('p');
   body.className = 'sms-text';
   // Make the code stand out; everything is set as text, never as HTML.
-  const [before, code, after] = text.split(/\b(\d{6})\b/, 3);
-  body.append(before ?? '');
+  const code = /\b\d{6}\b/.exec(text);
   if (code) {
     const strong = document.createElement('strong');
-    strong.textContent = code;
-    body.append(strong, after ?? '');
+    strong.textContent = code[0];
+    body.append(text.slice(0, code.index), strong, text.slice(code.index + code[0].length));
+  } else {
+    body.append(text);
   }
   item.append(meta, body);
   return item;
