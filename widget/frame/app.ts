@@ -112,7 +112,7 @@ export class KycVsApp extends LightElement {
           .closable=${true}></kycvs-end-step>`;
       case 'ended':
         return html`<kycvs-end-step data-step .t=${t} .heading=${t.errorHeading} .text=${ended?.text ?? ''}
-          .closable=${ended?.outcome != null}></kycvs-end-step>`;
+          .closable=${Boolean(ended?.outcome)}></kycvs-end-step>`;
       case 'starting':
         return html`<p class="hint" aria-busy="true">${t?.loading ?? ''}</p>`;
     }

@@ -1,6 +1,6 @@
-// The verification's state and its calls to the service, as a Lit controller: the app renders
-// whatever this holds and forwards the citizen's actions here.
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+// The verification's state and its calls to the service. The app renders whatever this holds and
+// forwards the citizen's actions here; every change asks the app to re-render.
+import type { ReactiveControllerHost } from 'lit';
 import type { ConsentResponse, SendOtpResponse, VaccinationStatus } from '../../protocol/api.ts';
 import type { FrameOptions, FramePageConfig } from '../../protocol/messages.ts';
 import type { Catalog } from '../i18n/index.ts';
@@ -33,7 +33,7 @@ const ENDS_SESSION: Partial<Record<FailureCode, Exclude<Outcome, null>>> = {
 
 type PageConfig = Extract<FramePageConfig, { ok: true }>;
 
-export class Flow implements ReactiveController {
+export class Flow {
   step: Step = 'starting';
   busy = false;
   alert: Alert | null = null;
@@ -53,10 +53,7 @@ export class Flow implements ReactiveController {
 
   constructor(host: ReactiveControllerHost) {
     this.#host = host;
-    host.addController(this);
   }
-
-  hostConnected(): void {}
 
   /** The mobile number the last OTP went to. */
   get sentTo(): string {

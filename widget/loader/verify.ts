@@ -16,6 +16,8 @@ import { openModal, type Modal } from './modal.ts';
  */
 const READY_GRACE_MS = 3000;
 
+// The frame's title in each language. Kept here, not imported from the frame's catalogs, so the
+// loader stays a few kilobytes.
 const LABELS: Record<string, string> = { en: 'Vaccination status check', hi: 'टीकाकरण स्थिति जाँच' };
 
 let open = false;
