@@ -20,13 +20,16 @@ export interface Person {
 interface Fixtures {
   /** Service environment for this test (e.g. a short OTP lifetime); each test gets its own stack. */
   serviceEnv: Record<string, string>;
+  /** Session lifetime for this test's service, in seconds (default: the service's own). */
+  sessionTtl: number | undefined;
   stack: Stack;
 }
 
 export const test = base.extend<Fixtures>({
   serviceEnv: [{}, { option: true }],
-  stack: async ({ serviceEnv }, use) => {
-    const stack = await startStack(serviceEnv);
+  sessionTtl: [undefined, { option: true }],
+  stack: async ({ serviceEnv, sessionTtl }, use) => {
+    const stack = await startStack(serviceEnv, sessionTtl);
     await use(stack);
     await stack.close();
   },

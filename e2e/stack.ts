@@ -18,7 +18,8 @@ export interface Stack {
 const POLL_MS = 25;
 const OTP_WAIT_MS = 10_000;
 
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+/** `env`: service environment (limits such as KYCVS_OTP_TTL); `sessionTtlSeconds` has no variable. */
+export async function startStack(env: Record<string, string> = {}, sessionTtlSeconds?: number): Promise<Stack> {
   // The host listens first so the service's demo clients can allow its origin.
   const host = await listen(0);
   const hostPort = Number(new URL(host.url).port);
@@ -27,6 +28,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     configure(config) {
       config.demoPort = hostPort;
       config.issuer = `http://localhost:${config.port}`;
+      if (sessionTtlSeconds) config.sessionTtlSeconds = sessionTtlSeconds;
     },
   });
   const serviceUrl = `http://localhost:${service.config.port}`;
