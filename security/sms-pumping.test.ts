@@ -49,7 +49,7 @@ interface Pump {
 
 /** One pumping attempt: a new verification and a request for its code. Returns the OTP answer. */
 async function pump(server: TestServer, p: Pump): Promise<ApiResponse> {
-  const headers = p.ip ? { 'x-forwarded-for': p.ip } : {};
+  const headers: Record<string, string> = p.ip ? { 'x-forwarded-for': p.ip } : {};
   const created = await server.api('POST', '/v1/sessions', {
     headers,
     ...(p.apiKey ? { apiKey: p.apiKey, json: {} } : { json: { client_id: p.clientId ?? DEMO.railway.id, origin: DEMO.origin } }),
