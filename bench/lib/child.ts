@@ -1,0 +1,107 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface SpawnOptions {
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Extra node flags, e.g. ["--cpu-prof", "--cpu-prof-dir=…"]. */
+  execArgv?: string[];
+  /** Where the child's stdout goes: a file path, or inherit (our stderr, so stdout stays the table). */
+  stdoutFile?: string;
+}
+
+/** Starts a TypeScript file as its own Node process (tsx loader) with an IPC channel. */
+export function spawnTs(file: string, options: SpawnOptions = {}): ChildProcess {
+  const out = options.stdoutFile ? fs.openSync(options.stdoutFile, 'a') : 2;
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), '--import', 'tsx', file, ...(options.args ?? [])], {
+    cwd: REPO_ROOT,
+    env: options.env ?? process.env,
+    stdio: ['ignore', out, 'inherit', 'ipc'],
+  });
+  if (typeof out === 'number' && out !== 2) fs.closeSync(out);
+  return child;
+}
+
+/** Resolves with the first IPC message of the given type; rejects if the child exits first. */
+export function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['type'], timeoutMs = 0): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onMessage = (message: unknown) => {
+      const m = message as { type?: string; error?: string };
+      if (m?.type === 'error') {
+        cleanup();
+        reject(new Error(`${path.basename(child.spawnargs.find((a) => a.endsWith('.ts')) ?? 'child')}: ${m.error}`));
+      } else if (m?.type === type) {
+        cleanup();
+        resolve(message as T);
+      }
+    };
+    const onExit = (code: number | null, signal: string | null) => {
+      cleanup();
+      reject(new Error(`child ${child.spawnargs.slice(3).join(' ')} exited (${signal ?? code}) before sending "${type}"`));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    if (timeoutMs > 0) {
+      timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no "${type}" from child within ${timeoutMs} ms`));
+      }, timeoutMs);
+    }
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** Asks a child to stop (IPC "stop", then SIGTERM) and waits for it to exit. */
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (child.connected) child.send({ type: 'stop' });
+  const timer = setTimeout(() => child.kill('SIGTERM'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** True when this module file is the process's entry point. */
+export function isMain(moduleUrl: string): boolean {
+  const entry = process.argv[1];
+  return entry !== undefined && pathToFileURL(path.resolve(entry)).href === moduleUrl;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of /proc/pid/stat (utime, stime), counted after the ")" that ends the name.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Resident set size of a process in bytes, from /proc (Linux); NaN elsewhere. */
+export function rssOf(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Node flags for V8 CPU profiles of a process, in `<profileDir>/<name>/` (one file per thread; the main thread's has thread id 0). */
+export function profileFlags(profileDir: string | null | undefined, name: string): string[] {
+  if (!profileDir) return [];
+  const dir = path.resolve(profileDir, name);
+  fs.mkdirSync(dir, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
