@@ -1,0 +1,91 @@
+// Verification flows per second and latency at 50 concurrent connections, server-to-server and
+// widget path, against a bare Express app answering the same number of JSON requests, all in
+// one run. Load: autocannon in a process of its own, with the fake SMS gateway beside it.
+import { startFlowRig } from './lib/flow-rig.ts';
+import type { LoadResult } from './lib/loadgen.ts';
+import { type BenchOptions, type ModuleResult, moduleMain, progress, row } from './lib/report.ts';
+import { fmt, fmtMs, fmtPct } from './lib/stats.ts';
+
+export const CONNECTIONS = 50;
+export const THROUGHPUT_TARGET = 0.5;
+export const P99_TARGET_MS = 25;
+
+const FULL = { registryRows: 100_000, warmupFlows: 2_000, serverFlows: 30_000, widgetFlows: 12_000 };
+const SMOKE = { registryRows: 2_000, warmupFlows: 50, serverFlows: 200, widgetFlows: 100 };
+
+/** Requests per flow: server-to-server is create+send, verify+consent; the widget path has four steps. */
+const REQUESTS_PER_FLOW = { server: 2, widget: 4 } as const;
+
+export async function measure(options: BenchOptions): Promise<Omit<ModuleResult, 'module' | 'seconds'>> {
+  const size = options.smoke ? SMOKE : FULL;
+  progress(`flows: preparing a registry of ${fmt(size.registryRows)} and starting server + load generator`);
+  const rig = await startFlowRig({ registryRows: size.registryRows, profileDir: options.profileDir, label: 'flows' });
+  try {
+    progress(`flows: warm-up (${fmt(size.warmupFlows)} flows each way, not counted)`);
+    await rig.run('server', size.warmupFlows * REQUESTS_PER_FLOW.server, CONNECTIONS);
+    await rig.run('widget', size.warmupFlows * REQUESTS_PER_FLOW.widget, CONNECTIONS);
+
+    const measured = async (mode: 'server' | 'widget', flows: number) => {
+      progress(`flows: ${mode} path, ${fmt(flows)} flows at ${CONNECTIONS} connections`);
+      const cpu0 = rig.serverCpuSeconds();
+      const result = await rig.run(mode, flows * REQUESTS_PER_FLOW[mode], CONNECTIONS);
+      return { result, serverCpuSeconds: rig.serverCpuSeconds() - cpu0 };
+    };
+    const server = await measured('server', size.serverFlows);
+    const widget = await measured('widget', size.widgetFlows);
+
+    const bareAmount = server.result.requests;
+    progress(`flows: baseline, bare Express answering ${fmt(bareAmount)} JSON requests`);
+    const bare = await rig.runBare(bareAmount, CONNECTIONS, size.warmupFlows * REQUESTS_PER_FLOW.widget);
+
+    const rows = [
+      ...flowRows('Flows, server-to-server', server.result, bare),
+      ...flowRows('Flows, widget path', widget.result, bare),
+      row(`Bare Express, ${CONNECTIONS} connections`, `${fmt(bare.requestsPerSecond)} req/s, p50 ${fmtMs(bare.latency.p50)}, p99 ${fmtMs(bare.latency.p99)}`, {
+        baseline: 'baseline',
+      }),
+    ];
+    const perRequestCpuMs = (cpu: number, r: LoadResult) => (cpu / r.requests) * 1000;
+    const notes = [
+      `Server CPU per request: server-to-server ${fmt(perRequestCpuMs(server.serverCpuSeconds, server.result), 2)} ms, ` +
+        `widget path ${fmt(perRequestCpuMs(widget.serverCpuSeconds, widget.result), 2)} ms ` +
+        `(${fmt(server.serverCpuSeconds / server.result.seconds, 2)} and ${fmt(widget.serverCpuSeconds / widget.result.seconds, 2)} cores busy); ` +
+        `load generator used ${fmt(server.result.loadgenCpuSeconds / server.result.seconds, 2)} / ${fmt(widget.result.loadgenCpuSeconds / widget.result.seconds, 2)} / ${fmt(bare.loadgenCpuSeconds / bare.seconds, 2)} cores (server / widget / bare).`,
+    ];
+    for (const [mode, r] of [['server-to-server', server.result], ['widget', widget.result], ['bare', bare]] as const) {
+      if (r.errorCount > 0) notes.push(`Errors (${mode}): ${Object.entries(r.errors).map(([k, n]) => `${k} ×${n}`).join(', ')}.`);
+    }
+    return {
+      rows,
+      notes,
+      details: { connections: CONNECTIONS, size, server, widget, bare },
+    };
+  } finally {
+    await rig.close();
+  }
+}
+
+function flowRows(label: string, r: LoadResult, bare: LoadResult) {
+  const ratio = r.requestsPerSecond / bare.requestsPerSecond;
+  return [
+    row(`${label}: throughput`, `${fmt(r.flowsPerSecond)} flows/s = ${fmt(r.requestsPerSecond)} req/s`, {
+      baseline: `bare Express ${fmt(bare.requestsPerSecond)} req/s`,
+      ratio: fmtPct(ratio),
+      target: `≥ ${fmtPct(THROUGHPUT_TARGET)} of bare`,
+      met: ratio >= THROUGHPUT_TARGET,
+    }),
+    row(`${label}: latency p50 / p99`, `${fmtMs(r.latency.p50)} / ${fmtMs(r.latency.p99)}`, {
+      baseline: `bare ${fmtMs(bare.latency.p50)} / ${fmtMs(bare.latency.p99)}`,
+      ratio: `${fmt(r.latency.p99 / bare.latency.p99, 1)}× (p99)`,
+      target: `p99 < ${P99_TARGET_MS} ms`,
+      met: r.latency.p99 < P99_TARGET_MS,
+    }),
+    row(`${label}: errors`, `${fmt(r.errorCount)} in ${fmt(r.requests)} requests (${fmt(r.flowsCompleted)} flows)`, {
+      baseline: `bare ${fmt(bare.errorCount)}`,
+      target: '0',
+      met: r.errorCount === 0 && r.flowsCompleted > 0,
+    }),
+  ];
+}
+
+moduleMain(import.meta.url, 'flows', measure);

@@ -1,0 +1,143 @@
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, cpuSecondsOf, nextMessage, profileFlags, rssOf, spawnTs, stopChild } from './child.ts';
+import { type FlowFixture, prepareFlowFixture } from './fixture.ts';
+import type { MemoryReport, ServerReady } from './kycvs-server.ts';
+import type { LoadMode, LoadResult, RunMessage, SetupMessage } from './loadgen.ts';
+
+/** Quotas raised so one loopback IP may run every flow; every other setting is the production default. */
+export const LOAD_QUOTA_ENV: Readonly<Record<string, string>> = {
+  KYCVS_SMS_PER_IP_HOUR: '10000000',
+  KYCVS_SESSIONS_PER_IP_MINUTE: '10000000',
+  KYCVS_SMS_PER_MOBILE_HOUR: '10000000',
+  KYCVS_SMS_PER_CLIENT_HOUR: '10000000',
+  KYCVS_SMS_GLOBAL_MINUTE: '10000000',
+};
+
+/** An origin no page is served from: widget-mode sessions only need it allowlisted. */
+export const WIDGET_FLOW_ORIGIN = 'http://127.0.0.1:9';
+
+export interface FlowRig {
+  fixture: FlowFixture;
+  serverUrl: string;
+  serverPid: number;
+  /** Runs `amount` requests of flows (or bare requests) at `connections` concurrent connections. */
+  run(mode: Exclude<LoadMode, 'bare'>, amount: number, connections: number): Promise<LoadResult>;
+  /** The same load generator against a bare Express app in a process of its own, warmed up first like the server. */
+  runBare(amount: number, connections: number, warmupAmount: number): Promise<LoadResult>;
+  memory(gc: boolean): Promise<MemoryReport & { procRss: number }>;
+  serverCpuSeconds(): number;
+  close(): Promise<void>;
+}
+
+export interface FlowRigOptions {
+  registryRows: number;
+  /** Extra allowlisted origins for the bench client (the widget render bench's host page). */
+  origins?: string[];
+  profileDir?: string | null;
+  /** Names the profile folders: `<profileDir>/<label>-server/` and `<label>-bare-express/`. */
+  label?: string;
+  /** The server process may run gc() when asked for its memory. */
+  exposeGc?: boolean;
+}
+
+const LOADGEN = path.join(REPO_ROOT, 'bench/lib/loadgen.ts');
+const KYCVS_SERVER = path.join(REPO_ROOT, 'bench/lib/kycvs-server.ts');
+const BARE_EXPRESS = path.join(REPO_ROOT, 'bench/lib/bare-express.ts');
+
+/**
+ * Starts the rig: a data dir with a synthetic registry and a bench client, the load generator
+ * with its fake SMS gateway, and the KYC-VS server pointed at that gateway. Three processes:
+ * bench (idle while measuring), load generator, server.
+ */
+export async function startFlowRig(options: FlowRigOptions): Promise<FlowRig> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kycvs-bench-'));
+  const children: ChildProcess[] = [];
+  try {
+    const fixture = await prepareFlowFixture(path.join(tmp, 'data'), options.registryRows, [
+      WIDGET_FLOW_ORIGIN,
+      ...(options.origins ?? []),
+    ]);
+
+    const loadgen = spawnTs(LOADGEN);
+    children.push(loadgen);
+    const { gatewayUrl, gatewayToken } = await nextMessage<{ type: 'ready'; gatewayUrl: string; gatewayToken: string }>(
+      loadgen,
+      'ready',
+      30_000,
+    );
+    loadgen.send({
+      type: 'setup',
+      people: fixture.people,
+      clientId: fixture.clientId,
+      apiKey: fixture.apiKey,
+      origin: WIDGET_FLOW_ORIGIN,
+    } satisfies SetupMessage);
+    await nextMessage(loadgen, 'setup-done', 30_000);
+
+    const server = spawnTs(KYCVS_SERVER, {
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        KYCVS_DATA_DIR: fixture.dataDir,
+        KYCVS_ISSUER: 'http://kycvs.bench.localhost',
+        KYCVS_SMS_GATEWAY_URL: gatewayUrl,
+        KYCVS_SMS_GATEWAY_TOKEN: gatewayToken,
+        KYCVS_DEMO: '',
+        LOG_LEVEL: 'info',
+        ...LOAD_QUOTA_ENV,
+      },
+      execArgv: [...(options.exposeGc ? ['--expose-gc'] : []), ...profileFlags(options.profileDir, `${options.label ?? 'bench'}-server`)],
+      // Production logs go somewhere real: a file, as under a process supervisor.
+      stdoutFile: path.join(tmp, 'server.log'),
+    });
+    children.push(server);
+    const { url } = await nextMessage<ServerReady>(server, 'ready', 60_000);
+
+    const runOn = async (target: string, mode: LoadMode, amount: number, connections: number) => {
+      loadgen.send({ type: 'run', mode, target, amount, connections } satisfies RunMessage);
+      const result = await nextMessage<LoadResult>(loadgen, 'result');
+      // Let SMS texts still in flight land before the next run reuses their mobiles.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return result;
+    };
+
+    return {
+      fixture,
+      serverUrl: url,
+      serverPid: server.pid!,
+      run: (mode, amount, connections) => runOn(url, mode, amount, connections),
+      async runBare(amount, connections, warmupAmount) {
+        const bare = spawnTs(BARE_EXPRESS, {
+          env: { ...process.env, NODE_ENV: 'production' },
+          execArgv: profileFlags(options.profileDir, `${options.label ?? 'bench'}-bare-express`),
+        });
+        try {
+          const ready = await nextMessage<{ type: 'ready'; url: string }>(bare, 'ready', 30_000);
+          if (warmupAmount > 0) await runOn(ready.url, 'bare', warmupAmount, connections);
+          return await runOn(ready.url, 'bare', amount, connections);
+        } finally {
+          await stopChild(bare);
+        }
+      },
+      async memory(gc) {
+        server.send({ type: 'memory', gc });
+        const report = await nextMessage<MemoryReport>(server, 'memory', 30_000);
+        return { ...report, procRss: rssOf(server.pid!) };
+      },
+      serverCpuSeconds: () => cpuSecondsOf(server.pid!),
+      async close() {
+        await Promise.all(children.map((c) => stopChild(c)));
+        fs.rmSync(tmp, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await Promise.all(children.map((c) => stopChild(c)));
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
