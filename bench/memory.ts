@@ -1,0 +1,59 @@
+// Memory: resident set size of the server process after start, and after 100 k verification flows.
+import { startFlowRig } from './lib/flow-rig.ts';
+import { type BenchOptions, type ModuleResult, moduleMain, progress, row } from './lib/report.ts';
+import { fmt, fmtBytes } from './lib/stats.ts';
+
+export const GROWTH_TARGET_BYTES = 50 * 1024 * 1024;
+const CONNECTIONS = 50;
+
+const FULL = { registryRows: 100_000, flows: 100_000, chunk: 10_000 };
+const SMOKE = { registryRows: 2_000, flows: 400, chunk: 200 };
+
+export async function measure(options: BenchOptions): Promise<Omit<ModuleResult, 'module' | 'seconds'>> {
+  const size = options.smoke ? SMOKE : FULL;
+  progress(`memory: starting a fresh server (registry of ${fmt(size.registryRows)})`);
+  const rig = await startFlowRig({ registryRows: size.registryRows, profileDir: options.profileDir, label: 'memory', exposeGc: true });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const atStart = await rig.memory(false);
+    const trail: { flows: number; rss: number; heapUsed: number }[] = [{ flows: 0, rss: atStart.rss, heapUsed: atStart.heapUsed }];
+    let flows = 0;
+    let errors = 0;
+    while (flows < size.flows) {
+      // Server-to-server flows: two requests each, the OTP through the fake SMS gateway.
+      const result = await rig.run('server', size.chunk * 2, CONNECTIONS);
+      flows += result.flowsCompleted;
+      errors += result.errorCount;
+      if (result.flowsCompleted === 0) throw new Error('memory: no flow completed');
+      const m = await rig.memory(false);
+      trail.push({ flows, rss: m.rss, heapUsed: m.heapUsed });
+      progress(`memory: ${fmt(flows)} flows, RSS ${fmtBytes(m.rss)}, heap used ${fmtBytes(m.heapUsed)}`);
+    }
+    const after = await rig.memory(false);
+    const afterGc = await rig.memory(true);
+    const growth = after.rss - atStart.rss;
+    // After the first chunk the JIT, SQLite's page cache and the pools are warm: growth past it is what accumulates.
+    const warm = trail[1]!;
+    const steadyPer100k = ((after.rss - warm.rss) / Math.max(1, flows - warm.flows)) * 100_000;
+    return {
+      rows: [
+        row(`Server RSS after ${fmt(flows)} flows`, `${fmtBytes(after.rss)} (+${fmtBytes(growth)})`, {
+          baseline: `after start ${fmtBytes(atStart.rss)}`,
+          ratio: `${fmt(after.rss / atStart.rss, 2)}×`,
+          target: `growth < ${fmtBytes(GROWTH_TARGET_BYTES)}`,
+          met: growth < GROWTH_TARGET_BYTES && errors === 0,
+        }),
+      ],
+      notes: [
+        `Memory: after ${fmt(warm.flows)} flows RSS was ${fmtBytes(warm.rss)}; from there to ${fmt(flows)} flows it grew ${fmtBytes(after.rss - warm.rss)} ` +
+          `(${fmtBytes(steadyPer100k)} per 100 k flows once warm). JS heap used ${fmtBytes(atStart.heapUsed)} → ${fmtBytes(after.heapUsed)}, ` +
+          `${fmtBytes(afterGc.heapUsed)} after a full GC (RSS then ${fmtBytes(afterGc.rss)}).${errors ? ` ${errors} errors during the run.` : ''}`,
+      ],
+      details: { atStart, after, afterGc, trail, flows, errors },
+    };
+  } finally {
+    await rig.close();
+  }
+}
+
+moduleMain(import.meta.url, 'memory', measure);
