@@ -1,0 +1,72 @@
+// The benches at tiny sizes, so they cannot rot: every module runs end to end in its own
+// process (server, load generator, fake SMS gateway, Chromium) and reports its rows. Figures
+// from a smoke run mean nothing, so no target is checked here; errors and broken flows are.
+//   node --import tsx --test bench/smoke.test.ts        (about 30 s on 2 cores)
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { REPO_ROOT } from './lib/child.ts';
+import type { LoadResult } from './lib/loadgen.ts';
+import { type ModuleResult, runModule } from './lib/report.ts';
+import { MODULES, renderReport, machine } from './run.ts';
+
+const results: ModuleResult[] = [];
+
+async function smoke(name: string): Promise<ModuleResult> {
+  const result = await runModule(path.join(REPO_ROOT, 'bench', `${name}.ts`), { smoke: true, profileDir: null });
+  results.push(result);
+  assert.equal(result.module, name);
+  assert.ok(result.rows.length > 0, `${name} reported no rows`);
+  for (const r of result.rows) {
+    assert.ok(r.figure && r.value, `${name}: a row without figure or value`);
+    assert.doesNotMatch(r.value, /NaN|undefined/, `${name}: ${r.figure} = ${r.value}`);
+  }
+  return result;
+}
+
+test('flows: both paths complete every flow without an error, and the baseline answers', { timeout: 60_000 }, async () => {
+  const { details } = await smoke('flows');
+  const { server, widget, bare } = details as { server: { result: LoadResult }; widget: { result: LoadResult }; bare: LoadResult };
+  for (const [mode, r] of [['server', server.result], ['widget', widget.result]] as const) {
+    assert.equal(r.errorCount, 0, `${mode}: ${JSON.stringify(r.errors)}`);
+    assert.ok(r.flowsCompleted > 0, `${mode}: no flow completed`);
+    assert.equal(r.smsReceived >= r.flowsCompleted, true, `${mode}: fewer texts than flows`);
+  }
+  assert.equal(bare.errorCount, 0);
+  assert.ok(bare.requests > 0);
+});
+
+test('memory: the server reports its RSS before and after flows', { timeout: 60_000 }, async () => {
+  const { details } = await smoke('memory');
+  const { atStart, after, errors } = details as { atStart: { rss: number }; after: { rss: number }; errors: number };
+  assert.ok(atStart.rss > 0 && after.rss > 0);
+  assert.equal(errors, 0);
+});
+
+test('registry: import, lookups and the raw baseline all run', { timeout: 60_000 }, async () => {
+  const { details } = await smoke('registry');
+  const d = details as { importRate: number; lookup: { p99: number }; baseline: { rowsPerSecond: number } };
+  assert.ok(d.importRate > 0 && d.baseline.rowsPerSecond > 0 && d.lookup.p99 > 0);
+});
+
+test('signing: service and raw Ed25519 rates', { timeout: 60_000 }, async () => {
+  const { details } = await smoke('signing');
+  const d = details as { sign: number; verify: number; rawSign: number; rawVerify: number };
+  assert.ok(d.sign > 0 && d.verify > 0 && d.rawSign > 0 && d.rawVerify > 0);
+});
+
+test('widget: weights and first-step time, or n/a when not built', { timeout: 60_000 }, async () => {
+  const { rows } = await smoke('widget');
+  assert.equal(rows.length, 3);
+  for (const r of rows) assert.ok(r.value.startsWith('n/a') || /\d/.test(r.value), `${r.figure}: ${r.value}`);
+});
+
+test('the report renders one table with every module', () => {
+  assert.deepEqual(
+    results.map((r) => r.module).sort(),
+    [...MODULES].sort(),
+  );
+  const report = renderReport(results, machine(), true);
+  const tableLines = report.split('\n').filter((l) => l.startsWith('|'));
+  assert.equal(tableLines.length, 2 + results.reduce((n, r) => n + r.rows.length, 0));
+});
