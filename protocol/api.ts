@@ -125,6 +125,18 @@ export type ConsentResponse =
   | { token: string; vaccination_status: VaccinationStatus }
   | { denied: true };
 
+/**
+ * What the widget may read of a session it was handed (`GET /v1/sessions/:id/context`, the
+ * session id is the credential): who asks and why, so the frame shows what the SMS will say
+ * and can refuse a session that belongs to another verifier. Nothing about the person.
+ */
+export interface SessionContext {
+  session_id: string;
+  client: PublicClient;
+  state: SessionState;
+  expires_at: string;
+}
+
 export interface SessionView {
   session_id: string;
   client_id: string;

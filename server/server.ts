@@ -5,6 +5,9 @@ import { createApp } from './http/app.ts';
 import { createLogger } from './logger.ts';
 import { type Services, createServices } from './services.ts';
 
+/** How long in-flight requests get to finish on shutdown. */
+export const SHUTDOWN_GRACE_MS = 3000;
+
 export interface RunningServer {
   url: string;
   services: Services;
@@ -39,6 +42,9 @@ export async function startServer(config: Config, services?: Services): Promise<
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
+          // Keep-alive connections that go idle after their last answer would hold close() open
+          // until their timeout: after a grace period for in-flight requests, end them all.
+          setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
         });
         await svc.close();
       })();

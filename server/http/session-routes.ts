@@ -65,6 +65,13 @@ export function sessionRoutes(services: Services): Router {
     .all(methodNotAllowed);
 
   router
+    .route('/v1/sessions/:id/context')
+    .get(async (req, res) => {
+      res.json(await flow.context(req.params.id, await callerOf(req, clients)));
+    })
+    .all(methodNotAllowed);
+
+  router
     .route('/v1/sessions/:id/otp')
     .post(async (req, res) => {
       const caller = await callerOf(req, clients);

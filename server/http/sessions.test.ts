@@ -108,6 +108,27 @@ describe('widget flow', () => {
   });
 });
 
+describe('session context (what the widget reads of a session it was handed)', () => {
+  test('shows the verifier and the purpose the backend set, nothing about the person; another client cannot read it', async () => {
+    const created = await server.api('POST', '/v1/sessions', { apiKey: DEMO.railway.apiKey, json: { purpose: 'Tatkal booking PNR 7' } });
+    const id = created.body.session_id;
+    const context = await server.api('GET', `/v1/sessions/${id}/context`);
+    assert.equal(context.status, 200, context.text);
+    assert.deepEqual(context.body, {
+      session_id: id,
+      client: { id: DEMO.railway.id, name: DEMO.railway.name, purpose: 'Tatkal booking PNR 7' },
+      state: 'created',
+      expires_at: created.body.expires_at,
+    });
+    await requestOtp(server, id, DEMO.asha);
+    const after = await server.api('GET', `/v1/sessions/${id}/context`);
+    assert.equal(after.body.state, 'otp_sent');
+    assert.doesNotMatch(after.text, /9876543210|Asha/i, 'no mobile or name');
+    assertApiError(await server.api('GET', `/v1/sessions/${id}/context`, { apiKey: DEMO.hotel.apiKey }), 'session_not_found');
+    assertApiError(await server.api('GET', '/v1/sessions/ses_AAAAAAAAAAAAAAAAAAAAAAAA/context'), 'session_not_found');
+  });
+});
+
 describe('server-to-server flow', () => {
   test('mobile and name at creation send the OTP; consent: true with the API key returns the token at once', async () => {
     const before = (await outbox(server, DEMO.arjun.mobile)).length;

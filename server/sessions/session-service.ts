@@ -3,6 +3,7 @@ import type {
   ConsentResponse,
   CreateSessionResponse,
   SendOtpResponse,
+  SessionContext,
   SessionView,
   VerifyOtpResponse,
 } from '../../protocol/api.ts';
@@ -210,6 +211,16 @@ export class SessionService {
     }
     this.#d.events.denied();
     return { denied: true };
+  }
+
+  async context(id: string, caller: Caller): Promise<SessionContext> {
+    const { session, client } = await this.#load(id, caller);
+    return {
+      session_id: session.id,
+      client: { id: client.id, name: client.name, purpose: session.purpose },
+      state: session.state,
+      expires_at: new Date(session.expiresAt).toISOString(),
+    };
   }
 
   async view(id: string, caller: Caller): Promise<SessionView> {

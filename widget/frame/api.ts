@@ -9,6 +9,7 @@ import {
   type CreateSessionResponse,
   type SendOtpRequest,
   type SendOtpResponse,
+  type SessionContext,
   type VerifyOtpRequest,
   type VerifyOtpResponse,
 } from '../../protocol/api.ts';
@@ -31,15 +32,17 @@ function isErrorBody(data: unknown): data is ApiErrorBody {
   return typeof data === 'object' && data !== null && 'error' in data && typeof data.error === 'string' && data.error in API_ERRORS;
 }
 
-async function post<T>(path: string, body: unknown): Promise<T> {
+async function call<T>(path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     // Relative to /widget/, so a service mounted under a path prefix still works.
-    response = await fetch(new URL(`../v1/${path}`, location.href), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    const url = new URL(`../v1/${path}`, location.href);
+    response = await fetch(
+      url,
+      body === undefined
+        ? { method: 'GET' }
+        : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    );
   } catch {
     throw new ApiFailure('network_error');
   }
@@ -51,8 +54,9 @@ async function post<T>(path: string, body: unknown): Promise<T> {
 const session = (id: string, action: string) => `sessions/${encodeURIComponent(id)}/${action}`;
 
 export const api = {
-  createSession: (body: CreateSessionRequest) => post<CreateSessionResponse>('sessions', body),
-  sendOtp: (id: string, body: SendOtpRequest) => post<SendOtpResponse>(session(id, 'otp'), body),
-  verifyOtp: (id: string, body: VerifyOtpRequest) => post<VerifyOtpResponse>(session(id, 'otp/verify'), body),
-  consent: (id: string, body: ConsentRequest) => post<ConsentResponse>(session(id, 'consent'), body),
+  createSession: (body: CreateSessionRequest) => call<CreateSessionResponse>('sessions', body),
+  sessionContext: (id: string) => call<SessionContext>(session(id, 'context')),
+  sendOtp: (id: string, body: SendOtpRequest) => call<SendOtpResponse>(session(id, 'otp'), body),
+  verifyOtp: (id: string, body: VerifyOtpRequest) => call<VerifyOtpResponse>(session(id, 'otp/verify'), body),
+  consent: (id: string, body: ConsentRequest) => call<ConsentResponse>(session(id, 'consent'), body),
 };

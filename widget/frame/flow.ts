@@ -64,12 +64,13 @@ export class Flow {
     this.t = t;
     this.client = { name: config.clientName, purpose: config.purpose };
     this.prefill = { mobile: options.mobile ?? '', name: options.name ?? '' };
-    if (options.sessionId) {
-      this.#sessionId = options.sessionId;
-      return this.#go('details');
-    }
     await this.#call(async () => {
-      const session = await api.createSession({ client_id: config.clientId, origin: config.parentOrigin, nonce: options.nonce });
+      // A host's session is read back (its own purpose wording); otherwise the frame makes one.
+      const session = options.sessionId
+        ? await api.sessionContext(options.sessionId)
+        : await api.createSession({ client_id: config.clientId, origin: config.parentOrigin, nonce: options.nonce });
+      // A session of another verifier would have the SMS and token name someone the citizen was not shown.
+      if (session.client.id !== config.clientId) throw new ApiFailure('forbidden');
       this.#sessionId = session.session_id;
       this.client = { name: session.client.name, purpose: session.client.purpose };
       this.#go('details');
