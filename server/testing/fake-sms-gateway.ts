@@ -77,3 +77,66 @@ export class FakeSmsGateway {
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
 }
+
+/** The same fake gateway as a process of its own, for tests whose timing the gateway's work must not disturb. */
+const GATEWAY_PROCESS_SOURCE = `
+const http = require('node:http');
+const messages = [];
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    if (req.method === 'GET' && req.url === '/messages') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(messages));
+      return;
+    }
+    try {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      messages.push({ to: String(body.to), text: String(body.text), at: Date.now() });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"msg"}');
+    } catch {
+      res.writeHead(400).end();
+    }
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log('gateway ' + server.address().port));
+process.on('disconnect', () => process.exit(0));
+`;
+
+export class FakeSmsGatewayProcess {
+  #child: import('node:child_process').ChildProcess | null = null;
+  #base = '';
+
+  /** Starts the gateway process; returns the URL to give as KYCVS_SMS_GATEWAY_URL. */
+  async start(): Promise<string> {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['-e', GATEWAY_PROCESS_SOURCE], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { PATH: process.env.PATH ?? '' } });
+    this.#child = child;
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const port = await waitFor(() => /gateway (\d+)/.exec(out)?.[1], { what: 'the gateway process to listen' });
+    this.#base = `http://127.0.0.1:${port}`;
+    return `${this.#base}/v1/messages`;
+  }
+
+  async messages(): Promise<GatewayMessage[]> {
+    const res = await fetch(`${this.#base}/messages`);
+    return (await res.json()) as GatewayMessage[];
+  }
+
+  /** Waits for the `nth` (1-based) text matching `match` and returns the OTP it carries. */
+  async otp(match: (m: GatewayMessage) => boolean, { nth = 1, timeoutMs = 10_000 } = {}): Promise<string> {
+    const message = await waitFor(async () => (await this.messages()).filter(match)[nth - 1], { timeoutMs, what: `SMS #${nth} at the fake gateway` });
+    const code = OTP_IN_TEXT.exec(message.text)?.[1];
+    if (!code) throw new Error(`no OTP in ${message.text}`);
+    return code;
+  }
+
+  async close(): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null) return;
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await gone;
+  }
+}
