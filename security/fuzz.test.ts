@@ -78,12 +78,12 @@ function requestArbitrary(realIds: string[]): fc.Arbitrary<FuzzRequest> {
   );
   const path = fc.oneof(
     { weight: 3, arbitrary: fc.constant('/v1/sessions') },
-    { weight: 6, arbitrary: fc.tuple(id, fc.constantFrom('', '/otp', '/otp/verify', '/consent', '/otp/verify/x', '/consent/')).map(([i, s]) => `/v1/sessions/${i}${s}`) },
+    { weight: 6, arbitrary: fc.tuple(id, fc.constantFrom('', '/otp', '/otp/verify', '/consent', '/context', '/otp/verify/x', '/consent/')).map(([i, s]) => `/v1/sessions/${i}${s}`) },
     fc.constantFrom('/.well-known/jwks.json', '/.well-known/kycvs-configuration', '/healthz', '/metrics', '/embed.js', '/widget/', '/widget/assets/x.js', '/v1', '/'),
     fc.tuple(fc.constantFrom('/v1/dev/sms', '/widget/', '/v1/sessions'), fc.webQueryParameters()).map(([p, q]) => `${p}?${q}`),
     fc.webPath().map((p) => p || '/'),
   );
-  const method = fc.oneof({ weight: 6, arbitrary: fc.constant('POST') }, fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'));
+  const method = fc.oneof({ weight: 6, arbitrary: fc.constant('POST') }, { weight: 2, arbitrary: fc.constant('GET') }, fc.constantFrom('PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'));
   const knownKeys = ['mobile', 'name', 'otp', 'consent', 'decision', 'consent_ticket', 'nonce', 'purpose', 'origin', 'client_id', '__proto__', 'constructor'];
   const mobile = fc.oneof(fc.constantFrom(DEMO.asha.mobile, DEMO.arjun.mobile, DEMO.unregistered.mobile, '+91 98765 43210', '0912-345-6780'), fc.stringMatching(/^[6-9]\d{9}$/));
   const name = fc.oneof(fc.constantFrom(DEMO.asha.name, DEMO.arjun.name, 'dr. VERMA, asha', 'आशा वर्मा'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }));
