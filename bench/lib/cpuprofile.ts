@@ -1,6 +1,6 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time by function and by where the
 // code lives (our server, a dependency, Node internals), so a missed target points at a cause.
-//   node --import tsx bench/lib/cpuprofile.ts FILE.cpuprofile [--top 25]
+//   node --import tsx bench/lib/cpuprofile.ts FILE.cpuprofile [--top 25] [--focus FUNCTION]...
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isMain } from './child.ts';
@@ -64,7 +64,7 @@ export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary 
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const n = byId.get(at)!;
       const key = keyOf(n);
-      if (seen.has(key) || n.callFrame.functionName === '(root)') continue;
+      if (seen.has(key) || n.callFrame.functionName === '(root)' || n.callFrame.functionName === '(idle)') continue;
       seen.add(key);
       const { functionName, url, lineNumber } = n.callFrame;
       const name = functionName || '(anonymous)';
@@ -99,6 +99,39 @@ export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary 
   return { totalMs, busyMs, byFunction: rank(fn), byArea: rank(area), inclusive: rank(incl) };
 }
 
+/**
+ * Where the time under a function goes: for every stack through a frame named `name`, the
+ * sample is credited to that frame's child on the stack (or to the frame itself when it is the leaf).
+ */
+export function focus(profile: CpuProfile, name: string, top = 20): { totalMs: number; children: SelfTime[] } {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const children = new Map<string, SelfTime>();
+  let totalMs = 0;
+  profile.samples.forEach((id, i) => {
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    let child: ProfileNode | null = null;
+    // The outermost frame with that name, so recursion is not counted twice.
+    let hit: { node: ProfileNode; child: ProfileNode | null } | null = null;
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const n = byId.get(at)!;
+      if (n.callFrame.functionName === name) hit = { node: n, child };
+      child = n;
+    }
+    if (!hit) return;
+    totalMs += ms;
+    const c = hit.child ?? hit.node;
+    const cname = hit.child ? c.callFrame.functionName || '(anonymous)' : '(self)';
+    const key = `${cname}@${c.callFrame.url}:${c.callFrame.lineNumber}`;
+    const e = children.get(key) ?? { name: cname, where: `${areaOf(c.callFrame.url, cname)}:${c.callFrame.lineNumber + 1}`, ms: 0, share: 0 };
+    e.ms += ms;
+    children.set(key, e);
+  });
+  const ranked = [...children.values()].map((e) => ({ ...e, share: e.ms / totalMs })).sort((a, b) => b.ms - a.ms).slice(0, top);
+  return { totalMs, children: ranked };
+}
+
 export function formatProfileSummary(s: ProfileSummary): string {
   const line = (e: SelfTime) => `${(e.share * 100).toFixed(1).padStart(5)} %  ${e.ms.toFixed(0).padStart(7)} ms  ${e.name}  ${e.name === e.where ? '' : e.where}`;
   return [
@@ -113,9 +146,21 @@ export function formatProfileSummary(s: ProfileSummary): string {
 }
 
 if (isMain(import.meta.url)) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { top: { type: 'string' }, focus: { type: 'string', multiple: true } },
+  });
+  const top = Number(values.top ?? 25);
   for (const file of positionals) {
     const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
-    console.log(`# ${file}\n${formatProfileSummary(summariseProfile(profile, Number(values.top ?? 25)))}\n`);
+    if (!values.focus) {
+      console.log(`# ${file}\n${formatProfileSummary(summariseProfile(profile, top))}\n`);
+      continue;
+    }
+    for (const name of values.focus) {
+      const f = focus(profile, name, top);
+      console.log(`# ${name}: ${f.totalMs.toFixed(0)} ms on the stack; by callee:`);
+      for (const c of f.children) console.log(`${(c.share * 100).toFixed(1).padStart(5)} %  ${c.ms.toFixed(0).padStart(7)} ms  ${c.name}  ${c.where}`);
+    }
   }
 }

@@ -16,6 +16,12 @@ export const LOAD_QUOTA_ENV: Readonly<Record<string, string>> = {
   KYCVS_SMS_GLOBAL_MINUTE: '10000000',
 };
 
+/**
+ * Extra Node flags for the server under test, for experiments without touching its code,
+ * e.g. KYCVS_BENCH_SERVER_FLAGS="--max-old-space-size=96". Empty in a normal run.
+ */
+export const SERVER_NODE_FLAGS: readonly string[] = (process.env.KYCVS_BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(Boolean);
+
 /** An origin no page is served from: widget-mode sessions only need it allowlisted. */
 export const WIDGET_FLOW_ORIGIN = 'http://127.0.0.1:9';
 
@@ -24,7 +30,7 @@ export interface FlowRig {
   serverUrl: string;
   serverPid: number;
   /** Runs `amount` requests of flows (or bare requests) at `connections` concurrent connections. */
-  run(mode: Exclude<LoadMode, 'bare'>, amount: number, connections: number): Promise<LoadResult>;
+  run(mode: Exclude<LoadMode, 'bare'>, amount: number, connections: number, rate?: number): Promise<LoadResult>;
   /** The same load generator against a bare Express app in a process of its own, warmed up first like the server. */
   runBare(amount: number, connections: number, warmupAmount: number): Promise<LoadResult>;
   memory(gc: boolean): Promise<MemoryReport & { procRss: number }>;
@@ -91,15 +97,15 @@ export async function startFlowRig(options: FlowRigOptions): Promise<FlowRig> {
         LOG_LEVEL: 'info',
         ...LOAD_QUOTA_ENV,
       },
-      execArgv: [...(options.exposeGc ? ['--expose-gc'] : []), ...profileFlags(options.profileDir, `${options.label ?? 'bench'}-server`)],
+      execArgv: [...(options.exposeGc ? ['--expose-gc'] : []), ...SERVER_NODE_FLAGS, ...profileFlags(options.profileDir, `${options.label ?? 'bench'}-server`)],
       // Production logs go somewhere real: a file, as under a process supervisor.
       stdoutFile: path.join(tmp, 'server.log'),
     });
     children.push(server);
     const { url } = await nextMessage<ServerReady>(server, 'ready', 60_000);
 
-    const runOn = async (target: string, mode: LoadMode, amount: number, connections: number) => {
-      loadgen.send({ type: 'run', mode, target, amount, connections } satisfies RunMessage);
+    const runOn = async (target: string, mode: LoadMode, amount: number, connections: number, rate?: number) => {
+      loadgen.send({ type: 'run', mode, target, amount, connections, ...(rate ? { rate } : {}) } satisfies RunMessage);
       const result = await nextMessage<LoadResult>(loadgen, 'result');
       // Let SMS texts still in flight land before the next run reuses their mobiles.
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -110,7 +116,7 @@ export async function startFlowRig(options: FlowRigOptions): Promise<FlowRig> {
       fixture,
       serverUrl: url,
       serverPid: server.pid!,
-      run: (mode, amount, connections) => runOn(url, mode, amount, connections),
+      run: (mode, amount, connections, rate) => runOn(url, mode, amount, connections, rate),
       async runBare(amount, connections, warmupAmount) {
         const bare = spawnTs(BARE_EXPRESS, {
           env: { ...process.env, NODE_ENV: 'production' },

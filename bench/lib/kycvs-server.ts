@@ -11,6 +11,7 @@ export interface ServerReady {
 export interface MemoryReport {
   type: 'memory';
   rss: number;
+  heapTotal: number;
   heapUsed: number;
   external: number;
   arrayBuffers: number;
@@ -24,7 +25,7 @@ process.on('message', (message: { type?: string; gc?: boolean }) => {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (message.gc && gc) gc();
     const m = process.memoryUsage();
-    process.send!({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers } satisfies MemoryReport);
+    process.send!({ type: 'memory', rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers } satisfies MemoryReport);
   } else if (message?.type === 'stop') {
     void server.close().finally(() => process.exit(0));
   }

@@ -38,6 +38,8 @@ export interface RunMessage {
   connections: number;
   /** Requests to send in all (autocannon's `amount`). */
   amount: number;
+  /** Requests per second across all connections; absent: as fast as the server answers. */
+  rate?: number;
 }
 
 export interface LoadResult {
@@ -284,6 +286,7 @@ async function run(message: RunMessage): Promise<LoadResult> {
     amount: message.amount,
     timeout: 10,
   };
+  if (message.rate) options.overallRate = Math.round(message.rate);
   // autocannon notices that `amount` is reached at its next sample tick; keep that tick short.
   (options as { sampleInt?: number }).sampleInt = 100;
   if (mode === 'bare') {

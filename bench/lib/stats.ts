@@ -47,6 +47,7 @@ export function fmtMs(ms: number): string {
 
 export function fmtBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return 'n/a';
+  if (bytes < 0) return `−${fmtBytes(-bytes)}`;
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 ** 2) return `${fmt(bytes / 1024, 1)} KB`;
   if (bytes < 1024 ** 3) return `${fmt(bytes / 1024 ** 2, 1)} MB`;
