@@ -18,7 +18,17 @@ export interface RunningServer {
 export async function startServer(config: Config, services?: Services): Promise<RunningServer> {
   const svc = services ?? (await createServices(config, createLogger(config.logLevel)));
   const app = createApp(svc);
-  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000 }, app);
+  // Answers not yet written when shutdown starts: they will say Connection: close, so a
+  // keep-alive client (a load balancer, a browser) moves to another process instead of
+  // keeping this one alive with new requests.
+  const unanswered = new Set<http.ServerResponse>();
+  let draining = false;
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000 }, (req, res) => {
+    if (draining) res.setHeader('Connection', 'close');
+    unanswered.add(res);
+    res.once('close', () => unanswered.delete(res));
+    app(req, res);
+  });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -39,6 +49,8 @@ export async function startServer(config: Config, services?: Services): Promise<
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer);
+        draining = true;
+        for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
