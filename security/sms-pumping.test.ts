@@ -202,6 +202,27 @@ describe('SMS pumping', () => {
     }
   });
 
+  test('a request refused by the per-IP cap does not use up the victim’s hourly SMS quota (no silent lock-out from a capped address)', async (t) => {
+    const server = await pumpTarget({ KYCVS_SMS_PER_IP_HOUR: '2', KYCVS_SMS_PER_MOBILE_HOUR: undefined, KYCVS_TRUST_PROXY: '1' });
+    try {
+      const [victim, decoyA, decoyB] = await registerPeople(server, 3);
+      // The attacker's address spends its own quota on decoys…
+      assert.equal(accepted([await pump(server, { mobile: decoyA!, ip: '203.0.113.66' }), await pump(server, { mobile: decoyB!, ip: '203.0.113.66' })]), 2);
+      // …then keeps asking for the victim's code: refused every time, no text sent.
+      const refused = [];
+      for (let i = 0; i < 10; i++) refused.push(await pump(server, { mobile: victim!, ip: '203.0.113.66' }));
+      assert.equal(accepted(refused), 0);
+      await settle(server);
+      assert.equal(sentTo([victim!]), 0);
+      // The citizen, from their own address, asks for a code.
+      const own = await pump(server, { mobile: victim!, ip: '198.51.100.9', clientId: DEMO.hotel.id });
+      t.diagnostic(`figure: 10 requests refused by the per-IP cap for one mobile → the citizen's own request then answered ${own.status} ${own.body?.error ?? ''}`);
+      assert.equal(own.status, 202, `the citizen is locked out by requests that were refused: ${own.text}`);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a burst of 1500 pumping requests from 200 IPs: texts stay under the client cap, and the other verifier’s flows go through meanwhile', async (t) => {
     const CLIENT_CAP = 40;
     const server = await pumpTarget({
