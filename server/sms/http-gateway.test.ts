@@ -1,8 +1,6 @@
 // The production SMS path: the service outside demo mode, configured with KYCVS_SMS_GATEWAY_URL
 // and _TOKEN, sending to a fake gateway this test runs on 127.0.0.1.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, beforeEach, describe, test } from 'node:test';
 import {
   DEMO,
@@ -17,48 +15,10 @@ import {
   waitFor,
 } from '../testing/harness.ts';
 import { seedDemoClients } from '../clients/demo-clients.ts';
+import { FakeSmsGateway } from '../testing/fake-sms-gateway.ts';
 import { seedDemoRegistry } from '../registry/demo-seed.ts';
 
-interface GatewayRequest {
-  method: string;
-  authorization: string | undefined;
-  contentType: string | undefined;
-  body: unknown;
-}
-
-/** A fake SMS gateway: records every request; answers with the scripted statuses, then 200. */
-class FakeGateway {
-  readonly requests: GatewayRequest[] = [];
-  script: number[] = [];
-  /** When set, requests wait for it before being answered. */
-  hold: Promise<void> | null = null;
-  readonly #server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      this.requests.push({
-        method: req.method ?? '',
-        authorization: req.headers.authorization,
-        contentType: req.headers['content-type'],
-        body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
-      });
-      if (this.hold) await this.hold;
-      res.writeHead(this.script.shift() ?? 200, { 'content-type': 'application/json' }).end('{"id":"msg-1"}');
-    });
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/v1/messages`;
-  }
-
-  close(): Promise<void> {
-    this.#server.closeAllConnections();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
-  }
-}
-
-const gateway = new FakeGateway();
+const gateway = new FakeSmsGateway();
 const gatewayUrl = await gateway.start();
 const server = await startTestServer({
   env: { KYCVS_DEMO: undefined, KYCVS_SMS_GATEWAY_URL: gatewayUrl, KYCVS_SMS_GATEWAY_TOKEN: 'gw-token-123' },
@@ -72,9 +32,7 @@ after(async () => {
 });
 beforeEach(async () => {
   await server.services.sms.drain();
-  gateway.requests.length = 0;
-  gateway.script = [];
-  gateway.hold = null;
+  gateway.reset();
 });
 
 async function sendOtp(person: Person) {

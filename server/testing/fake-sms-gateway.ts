@@ -13,9 +13,19 @@ export interface GatewayMessage {
   at: number;
 }
 
+/** One request as the gateway saw it: for tests of the adapter's HTTP (method, auth, media type). */
+export interface GatewayRequest {
+  method: string;
+  authorization: string | undefined;
+  contentType: string | undefined;
+  body: unknown;
+}
+
 export class FakeSmsGateway {
   /** Every text received, oldest first (also those answered with a scripted error). */
   readonly messages: GatewayMessage[] = [];
+  /** Every request, raw. */
+  readonly requests: GatewayRequest[] = [];
   /** Statuses to answer with, one per request, then 200. */
   script: number[] = [];
   /** When set, requests wait for it before being answered. */
@@ -31,6 +41,7 @@ export class FakeSmsGateway {
         res.writeHead(400).end();
         return;
       }
+      this.requests.push({ method: req.method ?? '', authorization: req.headers.authorization, contentType: req.headers['content-type'], body });
       this.messages.push({ to: String(body.to), text: String(body.text), at: Date.now() });
       if (this.hold) await this.hold;
       res.writeHead(this.script.shift() ?? 200, { 'content-type': 'application/json' }).end('{"id":"msg"}');
@@ -65,6 +76,14 @@ export class FakeSmsGateway {
     const code = OTP_IN_TEXT.exec(message.text)?.[1];
     if (!code) throw new Error(`no OTP in ${message.text}`);
     return code;
+  }
+
+  /** Forgets what was received and scripted (between tests). */
+  reset(): void {
+    this.messages.length = 0;
+    this.requests.length = 0;
+    this.script = [];
+    this.hold = null;
   }
 
   /** Every OTP the gateway has seen. */
