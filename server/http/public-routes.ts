@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { Router } from 'express';
 import { STATUS_TOKEN_TYPE, VACCINATION_STATUSES } from '../../protocol/api.ts';
 import { ApiError } from '../errors.ts';
@@ -61,7 +62,7 @@ export function publicRoutes(services: Services): Router {
     .get(async (req, res) => {
       // Operators only: a bearer token when configured, else loopback callers.
       const token = config.metricsToken;
-      const allowed = token ? req.get('authorization') === `Bearer ${token}` : isLoopback(req.socket.remoteAddress);
+      const allowed = token ? sameSecret(req.get('authorization') ?? '', `Bearer ${token}`) : isLoopback(req.socket.remoteAddress);
       if (!allowed) throw new ApiError('forbidden', 'Metrics are for operators.');
       res.setHeader('Content-Type', services.metrics.registry.contentType);
       res.send(await services.metrics.registry.metrics());
@@ -81,6 +82,12 @@ export function publicRoutes(services: Services): Router {
       .all(methodNotAllowed);
   }
   return router;
+}
+
+/** Constant-time comparison (of digests, so lengths do not leak either). */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (s: string) => crypto.createHash('sha256').update(s).digest();
+  return crypto.timingSafeEqual(digest(given), digest(expected));
 }
 
 function isLoopback(address: string | undefined): boolean {

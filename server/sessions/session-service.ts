@@ -14,7 +14,7 @@ import { consentTicketMatches, hashConsentTicket, newConsentTicket } from '../co
 import { ApiError } from '../errors.ts';
 import { generateOtp, hashOtp, otpMatches, otpSmsText } from '../otp/otp.ts';
 import type { Limits } from '../quotas/limits.ts';
-import type { RateCounter } from '../quotas/rate-counter.ts';
+import type { RateCounter, RateDecision } from '../quotas/rate-counter.ts';
 import { nameKey } from '../registry/names.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { StatusTokenSigner } from '../signing/status-token.ts';
@@ -52,6 +52,14 @@ export interface SessionEvents {
   tokenIssued(): void;
   denied(): void;
   quotaRefused(which: string): void;
+}
+
+interface Quota {
+  key: string;
+  limit: number;
+  windowSeconds: number;
+  /** Metrics label. */
+  name: string;
 }
 
 const HOUR = 3600;
@@ -117,10 +125,12 @@ export class SessionService {
     const mobileHash = this.#d.registry.mobileHash(input.mobile);
     const mobileKey = mobileHash.toString('base64url');
     await this.#refuseLockedMobile(mobileKey);
-    await this.#quota(`sms:mobile:${mobileKey}`, limits.smsPerMobilePerHour, HOUR, 'sms_mobile');
-    await this.#quota(`sms:ip:${caller.ip}`, limits.smsPerIpPerHour, HOUR, 'sms_ip');
-    await this.#quota(`sms:client:${client.id}`, limits.smsPerClientPerHour, HOUR, 'sms_client');
-    await this.#quota('sms:global', limits.smsGlobalPerMinute, 60, 'sms_global');
+    await this.#quotas([
+      { key: `sms:ip:${caller.ip}`, limit: limits.smsPerIpPerHour, windowSeconds: HOUR, name: 'sms_ip' },
+      { key: `sms:client:${client.id}`, limit: limits.smsPerClientPerHour, windowSeconds: HOUR, name: 'sms_client' },
+      { key: 'sms:global', limit: limits.smsGlobalPerMinute, windowSeconds: 60, name: 'sms_global' },
+      { key: `sms:mobile:${mobileKey}`, limit: limits.smsPerMobilePerHour, windowSeconds: HOUR, name: 'sms_mobile' },
+    ]);
 
     const found = await this.#d.registry.lookup(input.mobile, input.name);
     const otp = generateOtp();
@@ -293,12 +303,26 @@ export class SessionService {
     return session;
   }
 
-  async #quota(key: string, limit: number, windowSeconds: number, which: string): Promise<void> {
-    const decision = await this.#d.counters.hit(key, limit, windowSeconds);
-    if (!decision.allowed) {
-      this.#d.events.quotaRefused(which);
-      throw new ApiError('rate_limited', 'Too many requests: try again later.', { retry_after: decision.retryAfter });
-    }
+  async #quota(key: string, limit: number, windowSeconds: number, name: string): Promise<void> {
+    await this.#quotas([{ key, limit, windowSeconds, name }]);
+  }
+
+  /**
+   * Counts one event against every quota, or against none: a request one quota refuses uses
+   * up no other. Otherwise an address past its own cap could still drain a victim's per-mobile
+   * quota, locking them out of their codes without a single text being sent.
+   */
+  async #quotas(quotas: readonly Quota[]): Promise<void> {
+    const { counters } = this.#d;
+    for (const q of quotas) this.#refuseIfOver(q, await counters.peek(q.key, q.limit, q.windowSeconds));
+    // Concurrent requests may pass the peeks together; the counts below settle who is over.
+    for (const q of quotas) this.#refuseIfOver(q, await counters.hit(q.key, q.limit, q.windowSeconds));
+  }
+
+  #refuseIfOver(quota: Quota, decision: RateDecision): void {
+    if (decision.allowed) return;
+    this.#d.events.quotaRefused(quota.name);
+    throw new ApiError('rate_limited', 'Too many requests: try again later.', { retry_after: decision.retryAfter });
   }
 
   async #refuseLockedMobile(mobileKey: string): Promise<void> {
