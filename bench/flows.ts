@@ -10,8 +10,8 @@ export const CONNECTIONS = 50;
 export const THROUGHPUT_TARGET = 0.5;
 export const P99_TARGET_MS = 25;
 
-const FULL = { registryRows: 100_000, warmupFlows: 2_000, serverFlows: 24_000, widgetFlows: 10_000, halfLoadSeconds: 15 };
-const SMOKE = { registryRows: 2_000, warmupFlows: 50, serverFlows: 200, widgetFlows: 100, halfLoadSeconds: 1 };
+const FULL = { registryRows: 100_000, warmupFlows: 2_000, serverFlows: 24_000, widgetFlows: 10_000, serialFlows: 1_000 };
+const SMOKE = { registryRows: 2_000, warmupFlows: 50, serverFlows: 200, widgetFlows: 100, serialFlows: 20 };
 
 /** Requests per flow: server-to-server is create+send, verify+consent; the widget path has four steps. */
 const REQUESTS_PER_FLOW = { server: 2, widget: 4 } as const;
@@ -25,17 +25,16 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     await rig.run('server', size.warmupFlows * REQUESTS_PER_FLOW.server, CONNECTIONS);
     await rig.run('widget', size.warmupFlows * REQUESTS_PER_FLOW.widget, CONNECTIONS);
 
-    const measured = async (mode: 'server' | 'widget', flows: number) => {
-      progress(`flows: ${mode} path, ${fmt(flows)} flows at ${CONNECTIONS} connections`);
+    const measured = async (mode: 'server' | 'widget', flows: number, connections = CONNECTIONS) => {
+      progress(`flows: ${mode} path, ${fmt(flows)} flows at ${connections} connection(s)`);
       const cpu0 = rig.serverCpuSeconds();
-      const result = await rig.run(mode, flows * REQUESTS_PER_FLOW[mode], CONNECTIONS);
-      return { result, serverCpuSeconds: rig.serverCpuSeconds() - cpu0 };
+      await rig.loopDelay();
+      const result = await rig.run(mode, flows * REQUESTS_PER_FLOW[mode], connections);
+      return { result, serverCpuSeconds: rig.serverCpuSeconds() - cpu0, loopDelay: await rig.loopDelay() };
     };
     const server = await measured('server', size.serverFlows);
-    // Below saturation, latency is the service's own; at saturation a closed loop of 50 adds queueing.
-    const halfRate = server.result.requestsPerSecond / 2;
-    progress(`flows: server path at half that rate (${fmt(halfRate)} req/s) for ${size.halfLoadSeconds} s`);
-    const halfLoad = await rig.run('server', Math.max(CONNECTIONS, Math.round(halfRate * size.halfLoadSeconds)), CONNECTIONS, halfRate);
+    // One connection: each request's own service time, with no queue in front of it.
+    const serial = await measured('server', size.serialFlows, 1);
     const widget = await measured('widget', size.widgetFlows);
 
     const bareAmount = server.result.requests;
@@ -44,9 +43,9 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
 
     const rows = [
       ...flowRows('Flows, server-to-server', server.result, bare),
-      row(`Flows, server-to-server at half load (${fmt(halfLoad.requestsPerSecond)} req/s): p50 / p99`, `${fmtMs(halfLoad.latency.p50)} / ${fmtMs(halfLoad.latency.p99)}`, {
-        target: 'diagnostic',
-        met: null,
+      row('Flows, server-to-server at 1 connection: p50 / p99', `${fmtMs(serial.result.latency.p50)} / ${fmtMs(serial.result.latency.p99)}`, {
+        baseline: `${fmt(serial.result.requestsPerSecond)} req/s`,
+        target: 'service time',
       }),
       ...flowRows('Flows, widget path', widget.result, bare),
       row(`Bare Express, ${CONNECTIONS} connections`, `${fmt(bare.requestsPerSecond)} req/s, p50 ${fmtMs(bare.latency.p50)}, p99 ${fmtMs(bare.latency.p99)}`, {
@@ -63,16 +62,18 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     notes.push(
       `Latency at ${CONNECTIONS} connections is mostly queueing: in a closed loop the mean is ${CONNECTIONS} / throughput ` +
         `(${fmtMs((CONNECTIONS / server.result.requestsPerSecond) * 1000)} server-to-server, ${fmtMs((CONNECTIONS / widget.result.requestsPerSecond) * 1000)} widget, ` +
-        `${fmtMs((CONNECTIONS / bare.requestsPerSecond) * 1000)} bare), so p99 < ${P99_TARGET_MS} ms there needs about bare Express's request rate; ` +
-        `at half load the server-to-server p99 is ${fmtMs(halfLoad.latency.p99)}.`,
+        `${fmtMs((CONNECTIONS / bare.requestsPerSecond) * 1000)} bare), so p99 < ${P99_TARGET_MS} ms there needs about bare Express's request rate. ` +
+        `With one connection (no queue) a server-to-server request takes p50 ${fmtMs(serial.result.latency.p50)}, p99 ${fmtMs(serial.result.latency.p99)}. ` +
+        `Server event loop blocked (delay) during the 50-connection runs: server-to-server p99 ${fmtMs(server.loopDelay.p99)}, max ${fmtMs(server.loopDelay.max)}; ` +
+        `widget p99 ${fmtMs(widget.loopDelay.p99)}, max ${fmtMs(widget.loopDelay.max)}.`,
     );
-    for (const [mode, r] of [['server-to-server', server.result], ['server-to-server, half load', halfLoad], ['widget', widget.result], ['bare', bare]] as const) {
+    for (const [mode, r] of [['server-to-server', server.result], ['server-to-server, 1 connection', serial.result], ['widget', widget.result], ['bare', bare]] as const) {
       if (r.errorCount > 0) notes.push(`Errors (${mode}): ${Object.entries(r.errors).map(([k, n]) => `${k} ×${n}`).join(', ')}.`);
     }
     return {
       rows,
       notes,
-      details: { connections: CONNECTIONS, size, server, halfLoad, widget, bare },
+      details: { connections: CONNECTIONS, size, server, serial, widget, bare },
     };
   } finally {
     await rig.close();

@@ -51,6 +51,11 @@ export function machine(): Machine {
   };
 }
 
+/** Other processes competed for the cores during some module (a tenth of a core is background noise). */
+function busy(results: ModuleResult[]): boolean {
+  return results.some((r) => (r.foreignCores ?? 0) > 0.1);
+}
+
 const MET = (met: boolean | null) => (met === null ? '—' : met ? 'yes' : '**no**');
 
 /** The one table: Markdown, readable as it is in a terminal and rendered in the README. */
@@ -75,7 +80,12 @@ export function renderReport(results: ModuleResult[], m: Machine, smoke: boolean
     renderTable(results),
     '',
     renderMachine(m),
-    `Modules: ${results.map((r) => `${r.module} ${fmt(r.seconds, 0)} s`).join(', ')}.`,
+    `Modules (seconds; cores used by other processes meanwhile): ${results
+      .map((r) => `${r.module} ${fmt(r.seconds, 0)} s${r.foreignCores === undefined || Number.isNaN(r.foreignCores) ? '' : ` (${fmt(r.foreignCores, 2)})`}`)
+      .join(', ')}.`,
+    ...(busy(results)
+      ? [`**Other processes kept up to ${fmt(Math.max(...results.map((r) => r.foreignCores ?? 0)), 2)} of the ${m.cores} cores busy while measuring**: throughput figures are low; CPU per request is the steadier figure.`]
+      : []),
     '',
     ...notes.map((n) => `- ${n}`),
     '',

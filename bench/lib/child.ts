@@ -105,3 +105,27 @@ export function profileFlags(profileDir: string | null | undefined, name: string
   fs.mkdirSync(dir, { recursive: true });
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
+
+/** CPU seconds all cores of the machine spent busy since boot, from /proc/stat (Linux); NaN elsewhere. */
+export function machineBusySeconds(): number {
+  try {
+    const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: everything but idle and iowait.
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds this process and every child it has waited for have used (Linux); NaN elsewhere. */
+export function ownTreeCpuSeconds(): number {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime, cutime, cstime: fields 14-17 of /proc/pid/stat.
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, cpuSecondsOf, nextMessage, profileFlags, rssOf, spawnTs, stopChild } from './child.ts';
 import { type FlowFixture, prepareFlowFixture } from './fixture.ts';
-import type { MemoryReport, ServerReady } from './kycvs-server.ts';
+import type { LoopDelayReport, MemoryReport, ServerReady } from './kycvs-server.ts';
 import type { LoadMode, LoadResult, RunMessage, SetupMessage } from './loadgen.ts';
 
 /** Quotas raised so one loopback IP may run every flow; every other setting is the production default. */
@@ -34,6 +34,8 @@ export interface FlowRig {
   /** The same load generator against a bare Express app in a process of its own, warmed up first like the server. */
   runBare(amount: number, connections: number, warmupAmount: number): Promise<LoadResult>;
   memory(gc: boolean): Promise<MemoryReport & { procRss: number }>;
+  /** The server's event-loop delay since the last call (10 ms resolution timer). */
+  loopDelay(): Promise<LoopDelayReport>;
   serverCpuSeconds(): number;
   close(): Promise<void>;
 }
@@ -134,6 +136,10 @@ export async function startFlowRig(options: FlowRigOptions): Promise<FlowRig> {
         server.send({ type: 'memory', gc });
         const report = await nextMessage<MemoryReport>(server, 'memory', 30_000);
         return { ...report, procRss: rssOf(server.pid!) };
+      },
+      async loopDelay() {
+        server.send({ type: 'loop-delay' });
+        return nextMessage<LoopDelayReport>(server, 'loop-delay', 30_000);
       },
       serverCpuSeconds: () => cpuSecondsOf(server.pid!),
       async close() {

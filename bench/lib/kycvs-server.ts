@@ -1,5 +1,6 @@
 // Child process: the KYC-VS server under test, started exactly as production starts it
 // (`startServer(loadConfig(env))`), configured only through its environment.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../../server/config.ts';
 import { startServer } from '../../server/server.ts';
 
@@ -17,6 +18,16 @@ export interface MemoryReport {
   arrayBuffers: number;
 }
 
+/** How long the event loop was blocked between checks: sync work (SQLite, fsync at checkpoints, crypto) shows here. */
+export interface LoopDelayReport {
+  type: 'loop-delay';
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 const server = await startServer(loadConfig(process.env));
 process.send!({ type: 'ready', url: server.url } satisfies ServerReady);
 
@@ -26,6 +37,15 @@ process.on('message', (message: { type?: string; gc?: boolean }) => {
     if (message.gc && gc) gc();
     const m = process.memoryUsage();
     process.send!({ type: 'memory', rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers } satisfies MemoryReport);
+  } else if (message?.type === 'loop-delay') {
+    const ms = (ns: number) => ns / 1e6;
+    process.send!({
+      type: 'loop-delay',
+      p50: ms(loopDelay.percentile(50)),
+      p99: ms(loopDelay.percentile(99)),
+      max: ms(loopDelay.max),
+    } satisfies LoopDelayReport);
+    loopDelay.reset();
   } else if (message?.type === 'stop') {
     void server.close().finally(() => process.exit(0));
   }

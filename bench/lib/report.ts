@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { isMain, nextMessage, profileFlags, spawnTs } from './child.ts';
+import { isMain, machineBusySeconds, nextMessage, ownTreeCpuSeconds, profileFlags, spawnTs } from './child.ts';
 
 /** One line of the bench table. */
 export interface Row {
@@ -22,6 +22,8 @@ export interface ModuleResult {
   /** Findings worth a sentence under the table (what changes at scale, why a target was missed). */
   notes: string[];
   seconds: number;
+  /** Cores other processes (not this bench) kept busy on average while the module ran: other work skews figures. */
+  foreignCores?: number;
 }
 
 export interface BenchOptions {
@@ -79,10 +81,14 @@ export function moduleMain(moduleUrl: string, name: string, measure: Measure): v
 /** Runs one bench module in a fresh process, so no module's heap or JIT state colours another's. */
 export async function runModule(file: string, options: BenchOptions): Promise<ModuleResult> {
   const args = [...(options.smoke ? ['--smoke'] : []), ...(options.profileDir ? [`--profile=${options.profileDir}`] : [])];
+  const busy0 = machineBusySeconds();
+  const own0 = ownTreeCpuSeconds();
+  const t0 = performance.now();
   const child = spawnTs(file, { args, execArgv: profileFlags(options.profileDir, `bench-${path.basename(file, '.ts')}`) });
   const { result } = await nextMessage<{ type: 'result'; result: ModuleResult }>(child, 'result');
   await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
-  return result;
+  const foreign = machineBusySeconds() - busy0 - (ownTreeCpuSeconds() - own0);
+  return { ...result, foreignCores: Math.max(0, foreign / ((performance.now() - t0) / 1000)) };
 }
 
 /** Logs progress to stderr, so stdout carries only the table. */
