@@ -63,9 +63,9 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
       `Latency at ${CONNECTIONS} connections is mostly queueing: in a closed loop the mean is ${CONNECTIONS} / throughput ` +
         `(${fmtMs((CONNECTIONS / server.result.requestsPerSecond) * 1000)} server-to-server, ${fmtMs((CONNECTIONS / widget.result.requestsPerSecond) * 1000)} widget, ` +
         `${fmtMs((CONNECTIONS / bare.requestsPerSecond) * 1000)} bare), so p99 < ${P99_TARGET_MS} ms there needs about bare Express's request rate. ` +
-        `With one connection (no queue) a server-to-server request takes p50 ${fmtMs(serial.result.latency.p50)}, p99 ${fmtMs(serial.result.latency.p99)}. ` +
-        `Server event loop blocked (delay) during the 50-connection runs: server-to-server p99 ${fmtMs(server.loopDelay.p99)}, max ${fmtMs(server.loopDelay.max)}; ` +
-        `widget p99 ${fmtMs(widget.loopDelay.p99)}, max ${fmtMs(widget.loopDelay.max)}.`,
+        `With one connection (no queue) a server-to-server request takes p50 ${fmtMs(serial.result.latency.p50)}, p99 ${fmtMs(serial.result.latency.p99)}, ` +
+        `max ${fmtMs(serial.result.latency.max)}; the server's event loop was then blocked up to ${fmtMs(serial.loopDelay.max)} at once ` +
+        `(event-loop delay p99 ${fmtMs(serial.loopDelay.p99)}: synchronous work such as SQLite commits and WAL checkpoints, or GC).`,
     );
     for (const [mode, r] of [['server-to-server', server.result], ['server-to-server, 1 connection', serial.result], ['widget', widget.result], ['bare', bare]] as const) {
       if (r.errorCount > 0) notes.push(`Errors (${mode}): ${Object.entries(r.errors).map(([k, n]) => `${k} ×${n}`).join(', ')}.`);
