@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser } from '@playwright/test';
+import { CHROMIUM_ARGS, chromiumInstalled, chromiumPath } from '../scripts/chromium.ts';
 import { REPO_ROOT } from './lib/child.ts';
 import { startFlowRig } from './lib/flow-rig.ts';
 import { type BenchOptions, type ModuleResult, type Row, moduleMain, progress, row } from './lib/report.ts';
@@ -19,15 +20,6 @@ export const LOADER_TARGET_BYTES = 3 * 1024;
 export const FRAME_TARGET_BYTES = 30 * 1024;
 export const FIRST_STEP_TARGET_MS = 300;
 
-export const CHROMIUM = process.env.KYCVS_BENCH_CHROMIUM || '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const FULL = { runs: 15, warmups: 2 };
 const SMOKE = { runs: 1, warmups: 0 };
@@ -233,11 +225,11 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     const litFloor = await litFloorBytes();
 
     let timing: { runs: RenderRun[]; bareRuns: RenderRun[] } | string;
-    if (!fs.existsSync(CHROMIUM)) timing = `no Chromium at ${CHROMIUM}`;
+    if (!chromiumInstalled()) timing = `no Chromium at ${chromiumPath()}`;
     else {
       progress(`widget: ${size.warmups} warm-up + ${size.runs} timed runs in Chromium, widget and bare frame alternating`);
       const { chromium } = await import('@playwright/test');
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+      browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
       const runs: RenderRun[] = [];
       const bareRuns: RenderRun[] = [];
       for (let i = 0; i < size.warmups + size.runs; i++) {
