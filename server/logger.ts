@@ -5,12 +5,15 @@ import pino, { type Logger } from 'pino';
  * second line of defence should a personal field ever reach a log call.
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  // Asynchronous writes to stdout: lines written while a write is pending go out together, and a
+  // request never waits on the terminal or pipe (flushed on graceful shutdown; a SIGKILL may lose
+  // the last lines, never data).
   return pino(
     {
       level,
       base: { service: 'kyc-vs' },
       redact: { paths: ['mobile', 'name', 'otp', 'text', 'to', '*.mobile', '*.name', '*.otp', '*.authorization'], censor: '[redacted]' },
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

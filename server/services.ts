@@ -96,7 +96,9 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     metrics,
     async close() {
       await sms.drain();
+      sender.close?.();
       db.close();
+      await new Promise<void>((resolve) => log.flush(() => resolve()));
     },
   };
 }

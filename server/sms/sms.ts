@@ -7,6 +7,8 @@ export interface SmsMessage {
 /** Where OTP texts go: the demo outbox, or an operator's SMS gateway. */
 export interface SmsSender {
   send(message: SmsMessage): Promise<void>;
+  /** Releases connections on shutdown, once every text handed over was sent. */
+  close?(): void;
 }
 
 export class SmsDeliveryError extends Error {
