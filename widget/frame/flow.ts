@@ -64,6 +64,9 @@ export class Flow {
     this.t = t;
     this.client = { name: config.clientName, purpose: config.purpose };
     this.prefill = { mobile: options.mobile ?? '', name: options.name ?? '' };
+    // Frame-made session: the page config already names who asks and why (the page cannot word
+    // the purpose), so the form shows at once; Send OTP stays disabled until the session exists.
+    if (!options.sessionId) this.#go('details');
     await this.#call(async () => {
       // A host's session is read back (its own purpose wording); otherwise the frame makes one.
       const session = options.sessionId
@@ -76,7 +79,7 @@ export class Flow {
       this.#go('details');
     });
     // Without a session there is nothing the citizen can retry here.
-    if (this.step === 'starting') this.end(this.alert?.text ?? this.t.errors.internal_error, 'failed');
+    if (!this.#sessionId && this.step !== 'ended') this.end(this.alert?.text ?? this.t.errors.internal_error, 'failed');
   }
 
   async sendOtp(mobile: string, name: string): Promise<void> {
