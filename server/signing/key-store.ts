@@ -35,7 +35,8 @@ export interface SigningKey {
 export class KeyStore {
   readonly #dir: string;
   readonly #tokenTtlSeconds: number;
-  #manifestMtime = -1;
+  /** Identity of the manifest last read: inode and mtime (every rotation renames a new file in). */
+  #manifestVersion = '';
   #checkedAt = 0;
   #manifest: Manifest = { keys: [] };
   #signing: SigningKey | null = null;
@@ -100,7 +101,7 @@ export class KeyStore {
     const tmp = `${this.#manifestPath}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(manifest, null, 2));
     fs.renameSync(tmp, this.#manifestPath);
-    this.#checkedAt = 0; // this process sees its own rotation at once
+    if (this.#manifestVersion !== '') await this.#reload(true); // this process sees its own rotation at once
     return kid;
   }
 
@@ -117,8 +118,10 @@ export class KeyStore {
     const now = Date.now();
     if (!force && now - this.#checkedAt < 1000) return;
     this.#checkedAt = now;
-    const mtime = fs.statSync(this.#manifestPath).mtimeMs;
-    if (!force && mtime === this.#manifestMtime) return;
+    const stat = fs.statSync(this.#manifestPath);
+    // The inode tells a rotation apart even where file times are too coarse to (two within a few ms).
+    const version = `${stat.ino}:${stat.mtimeMs}`;
+    if (!force && version === this.#manifestVersion) return;
     const manifest = this.#readManifest();
     currentEntry(manifest, Number.POSITIVE_INFINITY); // refuses a manifest with no key at all
     const jwks = new Map<string, JWK>();
@@ -128,7 +131,7 @@ export class KeyStore {
     }
     this.#publicJwks = jwks;
     this.#manifest = manifest;
-    this.#manifestMtime = mtime;
+    this.#manifestVersion = version;
   }
 }
 
