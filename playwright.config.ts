@@ -6,7 +6,9 @@ export default defineConfig({
   testDir: 'e2e',
   fullyParallel: true,
   workers: 2,
-  retries: 0,
+  // One retry in CI, reported as "flaky" in the output: the hotel form-post test once left the modal open
+  // after Close (1 run in ~8, cause not yet found; see the closing note). Locally: none, so it shows.
+  retries: process.env.CI ? 1 : 0,
   forbidOnly: Boolean(process.env.CI),
   timeout: 45_000,
   expect: { timeout: 10_000 },
