@@ -2,11 +2,13 @@
 // inert, and narrow screens get a full-screen sheet. It lives in a shadow root so host styles cannot
 // break it; hosts theme it through custom properties and ::part(backdrop | dialog | frame).
 
+// Top-anchored, not centred: when the frame reports a new height only its bottom edge moves, so
+// a button the citizen is about to press never jumps under the pointer.
 const STYLES = `
-.backdrop{position:fixed;inset:0;z-index:2147483647;display:flex;align-items:center;justify-content:center;background:var(--kycvs-backdrop,rgb(15 23 42/.55))}
+.backdrop{position:fixed;inset:0;z-index:2147483647;display:flex;align-items:flex-start;justify-content:center;padding-top:8vh;box-sizing:border-box;background:var(--kycvs-backdrop,rgb(15 23 42/.55))}
 .dialog{width:min(calc(100% - 2rem),var(--kycvs-width,440px))}
-iframe{display:block;width:100%;height:420px;max-height:calc(100vh - 2rem);border:0;border-radius:var(--kycvs-radius,12px);background:#fff;box-shadow:0 12px 40px rgb(0 0 0/.35)}
-@media (max-width:600px){.dialog{width:100%;height:100%}iframe{height:100%!important;max-height:none;border-radius:0}}
+iframe{display:block;width:100%;height:420px;max-height:calc(92vh - 1rem);border:0;border-radius:var(--kycvs-radius,12px);background:#fff;box-shadow:0 12px 40px rgb(0 0 0/.35)}
+@media (max-width:600px){.backdrop{padding-top:0}.dialog{width:100%;height:100%}iframe{height:100%!important;max-height:none;border-radius:0}}
 `;
 
 const REMOVE_DELAY_MS = 500;
