@@ -69,6 +69,22 @@ async function slowPost(base: string, urlPath: string, json: unknown, opts: { ap
   };
 }
 
+/**
+ * Waits until the service has received the headers of `n` requests it has not answered. A write
+ * callback on the client only means the kernel took the bytes: signalling before the service has
+ * read them would test a connection it never saw as busy (and may rightly close as idle).
+ */
+async function waitForInFlight(s: ChildServer, n: number): Promise<void> {
+  await waitFor(
+    async () => {
+      const text = (await s.api('GET', '/metrics')).text;
+      const seen = Number(/^kycvs_http_requests_in_flight (\d+)$/m.exec(text)?.[1] ?? 'NaN');
+      return seen - 1 === n; // the scrape itself is in flight too
+    },
+    { what: `the service to be reading ${n} request(s)` },
+  );
+}
+
 function refusesConnections(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
@@ -103,6 +119,7 @@ test('SIGTERM with requests in flight: each completes normally, pending texts go
   ];
   // An idle keep-alive connection must not hold the shutdown up either.
   assert.equal((await s.api('GET', '/healthz')).status, 200);
+  await waitForInFlight(s, inFlight.length);
 
   // The gateway holds its answers, so the text the last request triggers is still pending when the requests are done.
   let release!: () => void;
@@ -171,6 +188,7 @@ test('SIGTERM with a request in flight on a keep-alive connection the client kee
   assert.equal((await get()).status, 200);
   // A request is in flight on that connection when the signal comes.
   const inFlight = await slowPost(s.url, '/v1/sessions', { purpose: 'keep-alive' }, { apiKey: DEMO.railway.apiKey, agent });
+  await waitForInFlight(s, 1);
   let exited = false;
   void s.exited.then(() => (exited = true));
   const signalled = Date.now();

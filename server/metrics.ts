@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SessionEvents } from './sessions/session-service.ts';
 import type { SmsEvents } from './sms/dispatcher.ts';
 
@@ -42,6 +42,21 @@ export class Metrics implements SessionEvents, SmsEvents {
       help: 'Requests refused by a rate quota',
       labelNames: ['quota'],
       registers: [this.registry],
+    });
+  }
+
+  /**
+   * Requests received and not yet answered, read from the HTTP server at scrape time: what a
+   * load balancer's drain (and the shutdown test) waits on.
+   */
+  trackInFlight(count: () => number): void {
+    new Gauge({
+      name: 'kycvs_http_requests_in_flight',
+      help: 'HTTP requests received and not yet answered',
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
     });
   }
 

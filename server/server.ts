@@ -22,6 +22,7 @@ export async function startServer(config: Config, services?: Services): Promise<
   // keep-alive client (a load balancer, a browser) moves to another process instead of
   // keeping this one alive with new requests.
   const unanswered = new Set<http.ServerResponse>();
+  svc.metrics.trackInFlight(() => unanswered.size);
   let draining = false;
   const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000 }, (req, res) => {
     if (draining) res.setHeader('Connection', 'close');

@@ -7,6 +7,12 @@ export interface RateDecision {
   retryAfter: number;
 }
 
+export interface Quota {
+  key: string;
+  limit: number;
+  windowSeconds: number;
+}
+
 /**
  * Fixed-window counters kept in the shared store, not in process memory, so every app process
  * behind a load balancer sees the same count.
@@ -16,6 +22,11 @@ export interface RateCounter {
   hit(key: string, limit: number, windowSeconds: number, now?: number): Promise<RateDecision>;
   /** The current count without adding to it. */
   peek(key: string, limit: number, windowSeconds: number, now?: number): Promise<RateDecision>;
+  /**
+   * Counts one event against every quota, or against none when any is full: atomically, so
+   * concurrent requests cannot both slip under a limit. Returns the first full quota, or null.
+   */
+  hitAll<Q extends Quota>(quotas: readonly Q[], now?: number): Promise<{ quota: Q; decision: RateDecision } | null>;
   /** Drops windows that ended before `now` minus a day. */
   prune(now?: number): Promise<number>;
 }
@@ -24,6 +35,7 @@ export class SqliteRateCounter implements RateCounter {
   readonly #increment;
   readonly #read;
   readonly #prune;
+  readonly #hitAll;
 
   constructor(db: Db) {
     this.#increment = db.prepare<[string, number], { count: number }>(
@@ -34,6 +46,16 @@ export class SqliteRateCounter implements RateCounter {
       'SELECT count FROM rate_counters WHERE key = ? AND window_start = ?',
     );
     this.#prune = db.prepare<[number]>('DELETE FROM rate_counters WHERE window_start < ?');
+    // One IMMEDIATE transaction: a single commit for all quotas, and no other writer in between.
+    this.#hitAll = db.transaction((quotas: readonly Quota[], now: number) => {
+      for (const [index, q] of quotas.entries()) {
+        const start = windowStart(now, q.windowSeconds);
+        const count = this.#read.get(q.key, start)?.count ?? 0;
+        if (count >= q.limit) return { index, decision: { ...decide(count, q.limit, start, q.windowSeconds, now), allowed: false } };
+      }
+      for (const q of quotas) this.#increment.get(q.key, windowStart(now, q.windowSeconds));
+      return null;
+    });
   }
 
   async hit(key: string, limit: number, windowSeconds: number, now = Date.now()): Promise<RateDecision> {
@@ -46,6 +68,11 @@ export class SqliteRateCounter implements RateCounter {
     const start = windowStart(now, windowSeconds);
     const count = this.#read.get(key, start)?.count ?? 0;
     return { ...decide(count, limit, start, windowSeconds, now), allowed: count < limit };
+  }
+
+  async hitAll<Q extends Quota>(quotas: readonly Q[], now = Date.now()): Promise<{ quota: Q; decision: RateDecision } | null> {
+    const full = this.#hitAll.immediate(quotas, now);
+    return full ? { quota: quotas[full.index]!, decision: full.decision } : null;
   }
 
   async prune(now = Date.now()): Promise<number> {

@@ -14,7 +14,7 @@ import { consentTicketMatches, hashConsentTicket, newConsentTicket } from '../co
 import { ApiError } from '../errors.ts';
 import { generateOtp, hashOtp, otpMatches, otpSmsText } from '../otp/otp.ts';
 import type { Limits } from '../quotas/limits.ts';
-import type { RateCounter, RateDecision } from '../quotas/rate-counter.ts';
+import type { Quota, RateCounter } from '../quotas/rate-counter.ts';
 import { nameKey } from '../registry/names.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { StatusTokenSigner } from '../signing/status-token.ts';
@@ -54,10 +54,7 @@ export interface SessionEvents {
   quotaRefused(which: string): void;
 }
 
-interface Quota {
-  key: string;
-  limit: number;
-  windowSeconds: number;
+interface NamedQuota extends Quota {
   /** Metrics label. */
   name: string;
 }
@@ -312,17 +309,11 @@ export class SessionService {
    * up no other. Otherwise an address past its own cap could still drain a victim's per-mobile
    * quota, locking them out of their codes without a single text being sent.
    */
-  async #quotas(quotas: readonly Quota[]): Promise<void> {
-    const { counters } = this.#d;
-    for (const q of quotas) this.#refuseIfOver(q, await counters.peek(q.key, q.limit, q.windowSeconds));
-    // Concurrent requests may pass the peeks together; the counts below settle who is over.
-    for (const q of quotas) this.#refuseIfOver(q, await counters.hit(q.key, q.limit, q.windowSeconds));
-  }
-
-  #refuseIfOver(quota: Quota, decision: RateDecision): void {
-    if (decision.allowed) return;
-    this.#d.events.quotaRefused(quota.name);
-    throw new ApiError('rate_limited', 'Too many requests: try again later.', { retry_after: decision.retryAfter });
+  async #quotas(quotas: readonly NamedQuota[]): Promise<void> {
+    const full = await this.#d.counters.hitAll(quotas);
+    if (!full) return;
+    this.#d.events.quotaRefused(full.quota.name);
+    throw new ApiError('rate_limited', 'Too many requests: try again later.', { retry_after: full.decision.retryAfter });
   }
 
   async #refuseLockedMobile(mobileKey: string): Promise<void> {
