@@ -12,7 +12,8 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { CSV_HEADER, CsvHeaderError, type RejectedRow, importCsv } from '../server/registry/csv-import.ts';
+import { type RejectedRow, importCsv } from '../server/registry/csv-import.ts';
+import { CSV_HEADER, CsvHeaderError } from '../server/registry/csv-rows.ts';
 import { SqliteRegistry } from '../server/registry/registry.ts';
 import { openDatabase } from '../server/store/database.ts';
 

@@ -10,7 +10,8 @@ import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { openDatabase } from '../store/database.ts';
 import { RAILWAY_WIDGET, createSession, outbox, startTestServer, verifiedSession } from '../testing/harness.ts';
-import { CSV_HEADER, CsvHeaderError, type RejectedRow, importCsv } from './csv-import.ts';
+import { type RejectedRow, importCsv } from './csv-import.ts';
+import { CSV_HEADER, CsvHeaderError } from './csv-rows.ts';
 import { type Registry, SqliteRegistry } from './registry.ts';
 
 const HEADER = CSV_HEADER.join(',');

@@ -5,10 +5,10 @@ const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'shri', 'shree', 's
  * dropped, words sorted. "Dr. VERMA,  Asha" and "asha verma" give the same key.
  */
 export function nameKey(name: string): string {
-  // Plain ASCII needs no Unicode normalisation (NFKC leaves it unchanged): skip the costly step.
-  const normalised = /^[\x20-\x7e]*$/.test(name) ? name : name.normalize('NFKC');
-  const words = normalised
-    .toLocaleLowerCase('en')
+  // Plain ASCII needs no Unicode normalisation (NFKC leaves it unchanged) and lower-cases the same
+  // with or without a locale: skip the costly steps (a bulk import calls this for every row).
+  const ascii = /^[\x20-\x7e]*$/.test(name);
+  const words = (ascii ? name.toLowerCase() : name.normalize('NFKC').toLocaleLowerCase('en'))
     // Apostrophes join ("D'Souza" = "DSouza"); other non-letters (Indic vowel signs are marks, kept) separate words.
     .replace(/['\u2019\u02bc`]/g, '')
     .replace(/[^\p{L}\p{M}\p{N}]+/gu, ' ')

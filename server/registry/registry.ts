@@ -1,11 +1,11 @@
 import type { VaccinationStatus } from '../../protocol/api.ts';
 import type { Db } from '../store/database.ts';
-import { keyedHash } from '../store/secrets.ts';
+import { BENEFICIARY_COLUMNS, MAX_BENEFICIARIES_PER_MOBILE, MOBILE_FULL_REASON, ON_ID_CONFLICT_UPDATE } from './beneficiaries-table.ts';
+import { SqliteBulkLoad } from './bulk-load.ts';
+import { MobileHasher } from './mobile-hash.ts';
 import { nameKey } from './names.ts';
 import { DEFAULT_SCHEDULE, vaccineKey } from './schedule.ts';
 import { statusFor } from './status.ts';
-
-export const MAX_BENEFICIARIES_PER_MOBILE = 6;
 
 /** One vaccination record as imported. `mobile` is the normalised 10-digit number; it is hashed before storage. */
 export interface BeneficiaryInput {
@@ -15,6 +15,24 @@ export interface BeneficiaryInput {
   vaccine: string | null;
   doses: number;
   lastDoseDate: string | null;
+}
+
+/** A row whose name key the caller computed already (the CSV reader does, to refuse nameless rows). */
+export interface NamedBeneficiary extends BeneficiaryInput {
+  nameKey: string;
+}
+
+/**
+ * A large import for a registry that is not taking traffic: rows are staged where nobody sees
+ * them, then `commit` applies the per-mobile limit to all of them at once, exactly as row-by-row
+ * upserts in line order would (later lines lose), and writes the rest in one transaction.
+ */
+export interface BulkLoad {
+  stage(rows: readonly NamedBeneficiary[], lines: readonly number[]): Promise<void>;
+  /** Writes every staged row the limit allows, atomically, then reports each refused line in order; ends the load. Returns rows written. */
+  commit(onRefused: (line: number, reason: string) => void): Promise<number>;
+  /** Abandons the load before commit (the import failed): drops what was staged. */
+  discard(): void;
 }
 
 export interface RegistryLookup {
@@ -33,6 +51,7 @@ export interface Registry {
   lookup(mobile: string, name: string): Promise<RegistryLookup>;
   /** Writes a batch atomically; each row gets its outcome (a refused row does not affect the others). */
   upsertBatch(rows: readonly BeneficiaryInput[]): Promise<UpsertOutcome[]>;
+  bulkLoad(): BulkLoad;
   count(): Promise<number>;
   schedule(): Promise<Record<string, number>>;
 }
@@ -46,7 +65,7 @@ interface BeneficiaryRow {
 
 export class SqliteRegistry implements Registry {
   readonly #db: Db;
-  readonly #mobileKey: Buffer;
+  readonly #hasher: MobileHasher;
   readonly #byMobile;
   readonly #scheduleRows;
   readonly #countOnMobile;
@@ -55,7 +74,7 @@ export class SqliteRegistry implements Registry {
 
   constructor(db: Db, mobileKey: Buffer) {
     this.#db = db;
-    this.#mobileKey = mobileKey;
+    this.#hasher = new MobileHasher(mobileKey);
     this.#byMobile = db.prepare<[Buffer], BeneficiaryRow>(
       'SELECT id, name_key, vaccine, doses FROM beneficiaries WHERE mobile_hash = ? LIMIT 16',
     );
@@ -66,11 +85,8 @@ export class SqliteRegistry implements Registry {
       'SELECT count(*) AS n FROM beneficiaries WHERE mobile_hash = ? AND id <> ?',
     );
     this.#upsert = db.prepare(
-      `INSERT INTO beneficiaries (id, mobile_hash, name, name_key, vaccine, doses, last_dose_date)
-       VALUES (@id, @mobileHash, @name, @nameKey, @vaccine, @doses, @lastDoseDate)
-       ON CONFLICT (id) DO UPDATE SET mobile_hash = excluded.mobile_hash, name = excluded.name,
-         name_key = excluded.name_key, vaccine = excluded.vaccine, doses = excluded.doses,
-         last_dose_date = excluded.last_dose_date`,
+      `INSERT INTO beneficiaries (${BENEFICIARY_COLUMNS})
+       VALUES (@id, @mobileHash, @name, @nameKey, @vaccine, @doses, @lastDoseDate) ${ON_ID_CONFLICT_UPDATE}`,
     );
     const seed = db.prepare('INSERT OR IGNORE INTO vaccine_schedules (vaccine, primary_doses) VALUES (?, ?)');
     db.transaction(() => {
@@ -79,8 +95,7 @@ export class SqliteRegistry implements Registry {
   }
 
   mobileHash(mobile: string): Buffer {
-    // 128 bits are ample for a lookup key and halve the size of the busiest index.
-    return keyedHash(this.#mobileKey, 'mobile', mobile).subarray(0, 16);
+    return this.#hasher.hash(mobile);
   }
 
   async lookup(mobile: string, name: string): Promise<RegistryLookup> {
@@ -97,9 +112,7 @@ export class SqliteRegistry implements Registry {
       rows.map((row): UpsertOutcome => {
         const mobileHash = this.mobileHash(row.mobile);
         const others = this.#countOnMobile.get(mobileHash, row.id)!.n;
-        if (others >= MAX_BENEFICIARIES_PER_MOBILE) {
-          return { ok: false, reason: `mobile already has ${MAX_BENEFICIARIES_PER_MOBILE} beneficiaries` };
-        }
+        if (others >= MAX_BENEFICIARIES_PER_MOBILE) return { ok: false, reason: MOBILE_FULL_REASON };
         this.#upsert.run({
           id: row.id,
           mobileHash,
@@ -112,6 +125,10 @@ export class SqliteRegistry implements Registry {
         return { ok: true };
       }),
     )();
+  }
+
+  bulkLoad(): BulkLoad {
+    return new SqliteBulkLoad(this.#db, this.#hasher);
   }
 
   async count(): Promise<number> {

@@ -1,5 +1,5 @@
 import { csvField } from './csv.ts';
-import { CSV_HEADER } from './csv-import.ts';
+import { CSV_HEADER } from './csv-rows.ts';
 import { DEFAULT_SCHEDULE } from './schedule.ts';
 
 const GIVEN = ['Aarav', 'Vivaan', 'Aditya', 'Ananya', 'Diya', 'Ishaan', 'Kavya', 'Rohan', 'Saanvi', 'Arjun',
