@@ -88,8 +88,8 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     await pipeline(Readable.from(syntheticRegistryCsv(size.rows, REGISTRY_SEED)), fs.createWriteStream(csv));
     const csvBytes = fs.statSync(csv).size;
 
-    // ---- Import through the service's importer ----
-    progress('registry: importing through importCsv (the CLI\'s path)');
+    // ---- Import through the service's importer, as `registry import --bulk` runs it ----
+    progress('registry: importing through importCsv --bulk (the CLI\'s path for a large file)');
     const dataDir = path.join(tmp, 'data');
     const secrets = loadSecrets(dataDir);
     const dbFile = path.join(dataDir, 'kycvs.sqlite');
@@ -98,9 +98,13 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     const marks: { lines: number; at: number }[] = [];
     const started = performance.now();
     const report = await importCsv(fs.createReadStream(csv).pipe(lineClock(size.segment, marks)), registry, {
+      bulk: true,
       onReject: () => undefined,
     });
-    const importSeconds = (performance.now() - started) / 1000;
+    const finished = performance.now();
+    const importSeconds = (finished - started) / 1000;
+    // The file is read and staged before the one final transaction: the time after the last line is that transaction.
+    const commitSeconds = (finished - (marks.at(-1)?.at ?? started)) / 1000;
     if (report.imported !== size.rows) throw new Error(`import: ${report.imported} of ${size.rows} rows imported, ${report.rejected} rejected`);
     const importRate = size.rows / importSeconds;
     const segments = marks.map((m, i) => ({
@@ -160,6 +164,14 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     progress('registry: baseline import, the same rows written directly into the same schema');
     const baseline = await rawImport(csv, path.join(tmp, 'raw', 'raw.sqlite'), secrets.mobileKey, size.rows);
 
+    // ---- The default (online) import: row-by-row upserts in short transactions ----
+    progress('registry: the default import, safe while the server runs');
+    const onlineDb = openDatabase(path.join(tmp, 'online', 'kycvs.sqlite'));
+    const onlineStarted = performance.now();
+    const online = await importCsv(fs.createReadStream(csv), new SqliteRegistry(onlineDb, secrets.mobileKey), { onReject: () => undefined });
+    const onlineRate = online.imported / ((performance.now() - onlineStarted) / 1000);
+    onlineDb.close();
+
     // ---- Projection to 100 M ----
     const scale = PROJECTED_ROWS / size.rows;
     const lastSegment = segments.at(-1)?.rowsPerSecond ?? importRate;
@@ -172,17 +184,21 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
       dbBytes: dbBytes * scale,
       indexBytes: indexBytes * scale,
       importHoursAtMeasuredRate: PROJECTED_ROWS / importRate / 3600,
-      importHoursAtLastSegmentRate: PROJECTED_ROWS / lastSegment / 3600,
+      importHoursAtLastSegmentRate: PROJECTED_ROWS / Math.min(lastSegment, importRate) / 3600,
       depthNow,
       depthThen,
     };
 
     const rows = [
-      row(`Registry import, ${fmt(size.rows)} rows from CSV`, `${fmt(importRate)} rows/s (${fmt(importSeconds, 1)} s)`, {
+      row(`Registry import --bulk, ${fmt(size.rows)} rows from CSV`, `${fmt(importRate)} rows/s (${fmt(importSeconds, 1)} s)`, {
         baseline: `same rows straight into SQLite ${fmt(baseline.rowsPerSecond)} rows/s`,
         ratio: `${fmt((importRate / baseline.rowsPerSecond) * 100, 0)} %`,
         target: `≥ ${fmt(IMPORT_TARGET_ROWS_PER_S)} rows/s`,
         met: importRate >= IMPORT_TARGET_ROWS_PER_S,
+      }),
+      row(`Registry import, default (online) path`, `${fmt(onlineRate)} rows/s (${fmt(size.rows / onlineRate, 1)} s)`, {
+        baseline: `same rows straight into SQLite ${fmt(baseline.rowsPerSecond)} rows/s`,
+        ratio: `${fmt((onlineRate / baseline.rowsPerSecond) * 100, 0)} %`,
       }),
       row(`Registry size at ${fmt(size.rows)} rows`, `CSV ${fmtBytes(csvBytes)}, database ${fmtBytes(dbBytes)}`, {
         baseline: `raw schema ${fmtBytes(baseline.dbBytes)}`,
@@ -201,7 +217,9 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     ];
     const rateTrend = segments.length > 1 ? `${fmt(segments[0]!.rowsPerSecond)} rows/s over the first ${fmt(size.segment)} rows, ${fmt(lastSegment)} over the last` : '';
     const notes = [
-      `Registry import: ${rateTrend}. Baseline (same rows, same schema and pragmas, ${fmt(RAW_BATCH_ROWS)}-row transactions, ` +
+      `Registry import --bulk: reading, validating, hashing and staging ${rateTrend}; then the one final transaction ` +
+        `(per-mobile limit, upsert, mobile index rebuilt) ~${fmt(commitSeconds, 1)} s. The default path, row-by-row upserts in ` +
+        `20,000-row transactions safe while the server runs: ${fmt(onlineRate)} rows/s. Baseline (same rows, same schema and pragmas, ${fmt(RAW_BATCH_ROWS)}-row transactions, ` +
         `keyed hash of the mobile, no validation): reading and splitting ${fmt(baseline.shares.parse * 100)} %, hashing ${fmt(baseline.shares.hash * 100)} %, ` +
         `SQLite inserts ${fmt(baseline.shares.insert * 100)} % of its ${fmt(baseline.seconds, 1)} s.`,
       `Registry lookup: ${fmt(size.lookups)} lookups (9 in 10 registered, 1 in 10 unknown mobiles; ${fmt(matched)} matched a name) after ${fmt(size.warmupLookups)} warm-up lookups; ` +
@@ -217,7 +235,7 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     return {
       rows,
       notes,
-      details: { size, csvBytes, dbBytes, importSeconds, importRate, report, segments, lookup, rawLookup, baseline, shapes, projection },
+      details: { size, csvBytes, dbBytes, importSeconds, importRate, onlineRate, report, segments, lookup, rawLookup, baseline, shapes, projection },
     };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
