@@ -48,11 +48,9 @@ export function sessionRoutes(services: Services): Router {
         origin,
         nonce: body.nonce ?? null,
         purpose: body.purpose ?? null,
+        person: body.mobile !== undefined && body.name !== undefined ? { mobile: body.mobile, name: body.name } : null,
         caller,
       });
-      if (body.mobile !== undefined && body.name !== undefined) {
-        created.otp = await flow.sendOtp(created.session_id, { mobile: body.mobile, name: body.name }, caller);
-      }
       res.status(201).json(created);
     })
     .all(methodNotAllowed);

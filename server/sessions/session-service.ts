@@ -20,7 +20,7 @@ import type { Registry } from '../registry/registry.ts';
 import type { StatusTokenSigner } from '../signing/status-token.ts';
 import type { SmsDispatcher } from '../sms/dispatcher.ts';
 import type { Secrets } from '../store/secrets.ts';
-import type { Session, SessionMode, SessionStore } from './session-store.ts';
+import type { CompletableFrom, NewSession, OtpIssue, Session, SessionMode, SessionStore } from './session-store.ts';
 
 export const SESSION_ID_PATTERN = /^ses_[A-Za-z0-9_-]{24}$/;
 
@@ -54,6 +54,12 @@ export interface SessionEvents {
   quotaRefused(which: string): void;
 }
 
+/** Who the code is for, as the citizen or the host typed it. */
+export interface Person {
+  mobile: string;
+  name: string;
+}
+
 interface NamedQuota extends Quota {
   /** Metrics label. */
   name: string;
@@ -70,19 +76,23 @@ export class SessionService {
     this.#d = deps;
   }
 
+  /**
+   * Starts a verification. Given the person (server-to-server), the session starts with its
+   * first code sent, in one write: the quotas of both steps are counted together.
+   */
   async create(input: {
     client: Client;
     mode: SessionMode;
     origin: string | null;
     nonce: string | null;
     purpose: string | null;
+    person: Person | null;
     caller: Caller;
   }): Promise<CreateSessionResponse> {
     const { client } = input;
     if (client.status !== 'active') throw new ApiError('client_disabled', 'This verifier is not active.');
-    await this.#quota(`sessions:ip:${input.caller.ip}`, this.#d.limits.sessionsPerIpPerMinute, 60, 'sessions_ip');
     const now = Date.now();
-    const session = {
+    const session: NewSession = {
       id: `ses_${nanoid(24)}`,
       clientId: client.id,
       mode: input.mode,
@@ -92,19 +102,33 @@ export class SessionService {
       createdAt: now,
       expiresAt: now + this.#d.sessionTtlSeconds * 1000,
     };
-    await this.#d.sessions.create(session);
-    return {
+    const created: CreateSessionResponse = {
       session_id: session.id,
       expires_at: new Date(session.expiresAt).toISOString(),
       client: { id: client.id, name: client.name, purpose: session.purpose },
     };
+    const perIp: NamedQuota = {
+      key: `sessions:ip:${input.caller.ip}`,
+      limit: this.#d.limits.sessionsPerIpPerMinute,
+      windowSeconds: 60,
+      name: 'sessions_ip',
+    };
+    if (!input.person) {
+      await this.#quotas([perIp]);
+      await this.#d.sessions.create(session);
+      return created;
+    }
+    const otp = await this.#prepareOtp({ ...session, sends: 0 }, client, input.person, input.caller, now, [perIp]);
+    await this.#d.sessions.createWithOtp(session, otp.issue);
+    created.otp = otp.deliver();
+    return created;
   }
 
   /**
    * Sends (or resends) the OTP. Registered or not, the answer and the work done are the same;
    * only the SMS, sent after the answer, differs.
    */
-  async sendOtp(id: string, input: { mobile: string; name: string }, caller: Caller): Promise<SendOtpResponse> {
+  async sendOtp(id: string, person: Person, caller: Caller): Promise<SendOtpResponse> {
     const { session, client } = await this.#load(id, caller);
     const { limits } = this.#d;
     if (session.state === 'locked') throw lockedError();
@@ -119,20 +143,42 @@ export class SessionService {
       const wait = Math.ceil((session.otpSentAt + limits.resendAfterSeconds * 1000 - now) / 1000);
       if (wait > 0) throw new ApiError('resend_too_soon', `Wait ${wait} s before asking for a new code.`, { retry_after: wait });
     }
-    const mobileHash = this.#d.registry.mobileHash(input.mobile);
+    const otp = await this.#prepareOtp(session, client, person, caller, now, []);
+    if (!(await this.#d.sessions.recordOtpSent(session.id, session.sends, otp.issue))) {
+      throw new ApiError('invalid_state', 'Another request changed this verification; try again.');
+    }
+    return otp.deliver();
+  }
+
+  /**
+   * Everything about a new code short of storing it: the mobile's lock, the sending quotas (with
+   * `alsoCount`, all or none), the registry lookup, the code, and its text — sent by `deliver`
+   * once the code is stored, and only to a registered mobile.
+   */
+  async #prepareOtp(
+    session: Pick<Session, 'id' | 'sends' | 'purpose' | 'origin'>,
+    client: Client,
+    person: Person,
+    caller: Caller,
+    now: number,
+    alsoCount: readonly NamedQuota[],
+  ): Promise<{ issue: OtpIssue; deliver(): SendOtpResponse }> {
+    const { limits } = this.#d;
+    const mobileHash = this.#d.registry.mobileHash(person.mobile);
     const mobileKey = mobileHash.toString('base64url');
     await this.#refuseLockedMobile(mobileKey);
     await this.#quotas([
+      ...alsoCount,
       { key: `sms:ip:${caller.ip}`, limit: limits.smsPerIpPerHour, windowSeconds: HOUR, name: 'sms_ip' },
       { key: `sms:client:${client.id}`, limit: limits.smsPerClientPerHour, windowSeconds: HOUR, name: 'sms_client' },
       { key: 'sms:global', limit: limits.smsGlobalPerMinute, windowSeconds: 60, name: 'sms_global' },
       { key: `sms:mobile:${mobileKey}`, limit: limits.smsPerMobilePerHour, windowSeconds: HOUR, name: 'sms_mobile' },
     ]);
 
-    const found = await this.#d.registry.lookup(input.mobile, input.name);
+    const found = await this.#d.registry.lookup(person.mobile, person.name);
     const otp = generateOtp();
-    const personRef = found.match ? `b:${found.match.beneficiaryId}` : `m:${mobileKey}:${nameKey(input.name)}`;
-    const stored = await this.#d.sessions.recordOtpSent(session.id, session.sends, {
+    const personRef = found.match ? `b:${found.match.beneficiaryId}` : `m:${mobileKey}:${nameKey(person.name)}`;
+    const issue: OtpIssue = {
       mobileHash,
       otpHash: hashOtp(this.#d.secrets.otpKey, session.id, otp),
       sentAt: now,
@@ -140,24 +186,28 @@ export class SessionService {
       vaccinationStatus: found.match?.status ?? 0,
       nameMatched: found.match !== null,
       subject: pairwiseSubject(this.#d.secrets.subjectKey, client.id, personRef),
-    });
-    if (!stored) throw new ApiError('invalid_state', 'Another request changed this verification; try again.');
-    if (found.registered) {
-      const text = otpSmsText({
-        code: otp,
-        clientName: client.name,
-        purpose: session.purpose,
-        embeddingHost: session.origin ? new URL(session.origin).host : null,
-        serviceHost: this.#d.serviceHost,
-        validMinutes: Math.ceil(limits.otpTtlSeconds / 60),
-      });
-      this.#d.sms.dispatch({ to: input.mobile, text }, { sessionId: session.id });
-    }
-    this.#d.events.otpSent();
+    };
     return {
-      expires_in: limits.otpTtlSeconds,
-      resend_after: limits.resendAfterSeconds,
-      sends_left: limits.maxSendsPerSession - session.sends - 1,
+      issue,
+      deliver: () => {
+        if (found.registered) {
+          const text = otpSmsText({
+            code: otp,
+            clientName: client.name,
+            purpose: session.purpose,
+            embeddingHost: session.origin ? new URL(session.origin).host : null,
+            serviceHost: this.#d.serviceHost,
+            validMinutes: Math.ceil(limits.otpTtlSeconds / 60),
+          });
+          this.#d.sms.dispatch({ to: person.mobile, text }, { sessionId: session.id });
+        }
+        this.#d.events.otpSent();
+        return {
+          expires_in: limits.otpTtlSeconds,
+          resend_after: limits.resendAfterSeconds,
+          sends_left: limits.maxSendsPerSession - session.sends - 1,
+        };
+      },
     };
   }
 
@@ -184,15 +234,19 @@ export class SessionService {
         attempts_left: limits.maxWrongOtpPerSession - counted.failedAttempts,
       });
     }
+    const alreadyChecked = () => new ApiError('invalid_state', 'This code was already checked.');
+    const answer: VerifyOtpResponse = { vaccination_status: session.vaccinationStatus ?? 0, name_matched: session.nameMatched === true };
+    if (input.consent) {
+      // The host backend consented for the citizen: straight to completed, in one write.
+      const token = await this.#issueToken(session, client, { state: 'otp_sent', otpHash: session.otpHash! });
+      if (token === null) throw alreadyChecked();
+      answer.token = token;
+      return answer;
+    }
     const ticket = newConsentTicket();
     const ticketHash = hashConsentTicket(this.#d.secrets.otpKey, session.id, ticket);
-    if (!(await this.#d.sessions.markVerified(session.id, session.otpHash!, ticketHash))) {
-      throw new ApiError('invalid_state', 'This code was already checked.');
-    }
-    const status = session.vaccinationStatus ?? 0;
-    const answer: VerifyOtpResponse = { vaccination_status: status, name_matched: session.nameMatched === true };
-    if (input.consent) answer.token = await this.#issueToken({ ...session, state: 'verified' }, client);
-    else answer.consent_ticket = ticket;
+    if (!(await this.#d.sessions.markVerified(session.id, session.otpHash!, ticketHash))) throw alreadyChecked();
+    answer.consent_ticket = ticket;
     return answer;
   }
 
@@ -209,13 +263,13 @@ export class SessionService {
     if (!consentTicketMatches(this.#d.secrets.otpKey, session.id, input.ticket, session.consentTicketHash)) {
       throw new ApiError('forbidden', 'Only the person who entered the code can decide.');
     }
+    const alreadyDecided = () => new ApiError('invalid_state', 'The citizen already decided in this verification.');
     if (decision === 'allow') {
-      const token = await this.#issueToken(session, client);
+      const token = await this.#issueToken(session, client, { state: 'verified' });
+      if (token === null) throw alreadyDecided();
       return { token, vaccination_status: session.vaccinationStatus ?? 0 };
     }
-    if (!(await this.#d.sessions.deny(session.id, this.#audit(session, 'deny', null)))) {
-      throw new ApiError('invalid_state', 'The citizen already decided in this verification.');
-    }
+    if (!(await this.#d.sessions.deny(session.id, this.#audit(session, 'deny', null)))) throw alreadyDecided();
     this.#d.events.denied();
     return { denied: true };
   }
@@ -251,7 +305,8 @@ export class SessionService {
     return view;
   }
 
-  async #issueToken(session: Session, client: Client): Promise<string> {
+  /** Signs and stores the token if the session is still in state `from`; null if another request moved it first. */
+  async #issueToken(session: Session, client: Client, from: CompletableFrom): Promise<string | null> {
     const status = session.vaccinationStatus ?? 0;
     const issued = await this.#d.signer.sign({
       clientId: client.id,
@@ -261,8 +316,7 @@ export class SessionService {
       status,
     });
     // Compare-and-set: of concurrent consents only one stores its token; the others' are discarded unseen.
-    const stored = await this.#d.sessions.complete(session.id, issued, this.#audit(session, 'allow', issued.jti));
-    if (!stored) throw new ApiError('invalid_state', 'The citizen already decided in this verification.');
+    if (!(await this.#d.sessions.complete(session.id, from, issued, this.#audit(session, 'allow', issued.jti)))) return null;
     this.#d.events.tokenIssued();
     return issued.token;
   }
@@ -298,10 +352,6 @@ export class SessionService {
       throw new ApiError('session_not_found', 'No such verification session.');
     }
     return session;
-  }
-
-  async #quota(key: string, limit: number, windowSeconds: number, name: string): Promise<void> {
-    await this.#quotas([{ key, limit, windowSeconds, name }]);
   }
 
   /**

@@ -32,6 +32,12 @@ export interface Session {
 
 export type NewSession = Pick<Session, 'id' | 'clientId' | 'mode' | 'origin' | 'purpose' | 'nonce' | 'createdAt' | 'expiresAt'>;
 
+/**
+ * The state a token may be issued from: `verified` (the citizen chose Share), or `otp_sent` with
+ * the very code that was just checked (a host backend verifying with consent: true).
+ */
+export type CompletableFrom = { state: 'verified' } | { state: 'otp_sent'; otpHash: Buffer };
+
 export interface OtpIssue {
   mobileHash: Buffer;
   otpHash: Buffer;
@@ -49,6 +55,8 @@ export interface OtpIssue {
  */
 export interface SessionStore {
   create(session: NewSession): Promise<void>;
+  /** Creates a session whose first code is already sent (server-to-server with the person given): one write. */
+  createWithOtp(session: NewSession, otp: OtpIssue): Promise<void>;
   get(id: string): Promise<Session | null>;
   /** Stores a (re)sent OTP if the session still has had exactly `previousSends` sends. */
   recordOtpSent(id: string, previousSends: number, otp: OtpIssue): Promise<boolean>;
@@ -56,8 +64,8 @@ export interface SessionStore {
   recordWrongOtp(id: string, maxAttempts: number): Promise<{ failedAttempts: number; state: SessionState } | null>;
   /** otp_sent → verified, only while the stored OTP is still the one that was checked. */
   markVerified(id: string, otpHash: Buffer, consentTicketHash: Buffer): Promise<boolean>;
-  /** verified → completed with the token and its audit record, in one transaction. */
-  complete(id: string, token: { token: string; jti: string }, audit: AuditEvent): Promise<boolean>;
+  /** `from` → completed with the token and its audit record, in one transaction. */
+  complete(id: string, from: CompletableFrom, token: { token: string; jti: string }, audit: AuditEvent): Promise<boolean>;
   /** verified → denied with its audit record, in one transaction. */
   deny(id: string, audit: AuditEvent): Promise<boolean>;
   /** Removes finished and expired sessions older than `before`; audit records stay. */
@@ -129,6 +137,12 @@ export class SqliteSessionStore implements SessionStore {
         `INSERT INTO sessions (id, client_id, mode, origin, purpose, nonce, state, created_at, expires_at)
          VALUES (@id, @clientId, @mode, @origin, @purpose, @nonce, 'created', @createdAt, @expiresAt)`,
       ),
+      insertWithOtp: db.prepare(
+        `INSERT INTO sessions (id, client_id, mode, origin, purpose, nonce, state, created_at, expires_at, sends,
+           mobile_hash, otp_hash, otp_sent_at, otp_expires_at, vaccination_status, name_matched, subject)
+         VALUES (@id, @clientId, @mode, @origin, @purpose, @nonce, 'otp_sent', @createdAt, @expiresAt, 1,
+           @mobileHash, @otpHash, @sentAt, @otpExpiresAt, @vaccinationStatus, @nameMatched, @subject)`,
+      ),
       get: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
       otpSent: db.prepare(
         `UPDATE sessions SET state = 'otp_sent', sends = sends + 1, mobile_hash = @mobileHash, otp_hash = @otpHash,
@@ -149,6 +163,10 @@ export class SqliteSessionStore implements SessionStore {
       complete: db.prepare(
         `UPDATE sessions SET state = 'completed', token = ?, token_jti = ?, completed_at = ? WHERE id = ? AND state = 'verified'`,
       ),
+      completeFromOtp: db.prepare(
+        `UPDATE sessions SET state = 'completed', otp_hash = NULL, token = ?, token_jti = ?, completed_at = ?
+         WHERE id = ? AND state = 'otp_sent' AND otp_hash = ?`,
+      ),
       deny: db.prepare(`UPDATE sessions SET state = 'denied', completed_at = ? WHERE id = ? AND state = 'verified'`),
       prune: db.prepare<[number]>('DELETE FROM sessions WHERE expires_at < ?'),
     };
@@ -156,6 +174,10 @@ export class SqliteSessionStore implements SessionStore {
 
   async create(session: NewSession): Promise<void> {
     this.#statements.insert.run(session);
+  }
+
+  async createWithOtp(session: NewSession, otp: OtpIssue): Promise<void> {
+    this.#statements.insertWithOtp.run({ ...session, ...otp, nameMatched: otp.nameMatched ? 1 : 0 });
   }
 
   async get(id: string): Promise<Session | null> {
@@ -177,9 +199,13 @@ export class SqliteSessionStore implements SessionStore {
     return this.#statements.verified.run(consentTicketHash, id, otpHash).changes === 1;
   }
 
-  async complete(id: string, token: { token: string; jti: string }, audit: AuditEvent): Promise<boolean> {
+  async complete(id: string, from: CompletableFrom, token: { token: string; jti: string }, audit: AuditEvent): Promise<boolean> {
     return this.#db.transaction(() => {
-      if (this.#statements.complete.run(token.token, token.jti, audit.at, id).changes !== 1) return false;
+      const updated =
+        from.state === 'verified'
+          ? this.#statements.complete.run(token.token, token.jti, audit.at, id)
+          : this.#statements.completeFromOtp.run(token.token, token.jti, audit.at, id, from.otpHash);
+      if (updated.changes !== 1) return false;
       this.#insertAudit(audit);
       return true;
     }).immediate();
