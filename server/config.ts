@@ -20,6 +20,8 @@ export interface Config {
   limits: Limits;
   /** Bearer token for GET /metrics; without one, only loopback callers may read it. */
   metricsToken: string | null;
+  /** SQLite page cache of the service's connection, MB. */
+  dbCacheMb: number;
 }
 
 export const DEMO_API_KEY_DEFAULTS = {
@@ -63,5 +65,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     limits: limitsFromEnv(env),
     metricsToken: env.KYCVS_METRICS_TOKEN || null,
+    dbCacheMb: intFrom(env, 'KYCVS_DB_CACHE_MB', 16, 2, 65536),
   };
 }

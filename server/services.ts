@@ -16,6 +16,7 @@ import { SmsDispatcher } from './sms/dispatcher.ts';
 import { HttpGatewaySmsSender } from './sms/http-gateway.ts';
 import { OutboxSmsSender } from './sms/outbox.ts';
 import type { SmsSender } from './sms/sms.ts';
+import { WalCheckpointer } from './store/checkpointer.ts';
 import { type Db, openDatabase } from './store/database.ts';
 import { loadSecrets } from './store/secrets.ts';
 
@@ -42,7 +43,8 @@ export const DATABASE_FILE = 'kycvs.sqlite';
 
 export async function createServices(config: Config, log: Logger): Promise<Services> {
   const secrets = loadSecrets(config.dataDir);
-  const db = openDatabase(path.join(config.dataDir, DATABASE_FILE));
+  const db = openDatabase(path.join(config.dataDir, DATABASE_FILE), { cacheMb: config.dbCacheMb });
+  const checkpointer = new WalCheckpointer(db, log.child({ component: 'store' }));
   const registry = new SqliteRegistry(db, secrets.mobileKey);
   const clients = new SqliteClientStore(db, secrets.apiKeyKey);
   const sessions = new SqliteSessionStore(db);
@@ -97,6 +99,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     async close() {
       await sms.drain();
       sender.close?.();
+      await checkpointer.stop();
       db.close();
       await new Promise<void>((resolve) => log.flush(() => resolve()));
     },

@@ -89,8 +89,17 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
+export interface OpenOptions {
+  /**
+   * SQLite page cache, MB (SQLite's default is 2). The mobile index is keyed by an HMAC, so
+   * inserts and lookups land on random pages: a bulk import wants a large cache; the service
+   * keeps a smaller one (KYCVS_DB_CACHE_MB), its reads being served from the OS page cache too.
+   */
+  cacheMb?: number;
+}
+
 /** Opens (creating if needed) the service database in WAL mode and brings its schema up to date. */
-export function openDatabase(file: string): Db {
+export function openDatabase(file: string, { cacheMb = 64 }: OpenOptions = {}): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -99,9 +108,7 @@ export function openDatabase(file: string): Db {
   db.pragma('foreign_keys = ON');
   // Several app processes may share the file: wait for a writer instead of failing with SQLITE_BUSY.
   db.pragma('busy_timeout = 5000');
-  // 64 MB page cache (default 2 MB): the mobile index is keyed by an HMAC, so inserts and
-  // lookups land on random pages; a larger cache keeps more of it in memory.
-  db.pragma('cache_size = -65536');
+  db.pragma(`cache_size = ${-Math.round(cacheMb * 1024)}`);
   migrate(db);
   return db;
 }
