@@ -57,6 +57,23 @@ describe('quotas', () => {
     });
   }
 
+  test('a server-to-server create refused by an SMS quota leaves no session and uses up no session quota', async () => {
+    const server = await startTestServer({ env: { KYCVS_SMS_PER_CLIENT_HOUR: '1', KYCVS_SESSIONS_PER_IP_MINUTE: '2' } });
+    const withPerson = () =>
+      server.api('POST', '/v1/sessions', { apiKey: DEMO.railway.apiKey, json: { mobile: nextMobile(), name: 'Some Body' } });
+    const sessionRows = () => (server.services.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+    try {
+      assert.equal((await withPerson()).status, 201);
+      for (let i = 0; i < 3; i++) assertApiError(await withPerson(), 'rate_limited');
+      assert.equal(sessionRows(), 1, 'the refused creates wrote nothing');
+      // The per-IP session quota (2/min) counted only the create that went through.
+      assert.equal((await newSession(server)).status, 201);
+      assert.equal(sessionRows(), 2);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('behind a trusted proxy (KYCVS_TRUST_PROXY=1), each client IP has its own session quota', async () => {
     const server = await startTestServer({ env: { KYCVS_SESSIONS_PER_IP_MINUTE: String(CAP), KYCVS_TRUST_PROXY: '1' } });
     try {
