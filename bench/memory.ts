@@ -46,6 +46,11 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
           target: `growth < ${fmtBytes(GROWTH_TARGET_BYTES)}`,
           met: growth < GROWTH_TARGET_BYTES && errors === 0,
         }),
+        // What a leak would show: RSS still rising once the heap, the page cache and the pools are sized.
+        row(`Server RSS from ${fmt(warm.flows)} to ${fmt(flows)} flows`, `${after.rss >= warm.rss ? '+' : '−'}${fmtBytes(Math.abs(after.rss - warm.rss))}`, {
+          baseline: `after ${fmt(warm.flows)} flows ${fmtBytes(warm.rss)}`,
+          ratio: `${fmt(after.rss / warm.rss, 2)}×`,
+        }),
       ],
       notes: [
         `Memory: after ${fmt(warm.flows)} flows RSS was ${fmtBytes(warm.rss)}; from there to ${fmt(flows)} flows it grew ${fmtBytes(after.rss - warm.rss)} ` +
