@@ -23,9 +23,11 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 let dbSeq = 0;
 const freshDb = () => openDatabase(path.join(dir, `r${++dbSeq}.sqlite`));
 
-async function run(db: Db, csv: string, bulk: boolean) {
+// Tiny parts: the bulk path cuts the file into many parts, parsed on two threads, numbered back in order.
+async function run(db: Db, csv: string | Buffer[], bulk: boolean, partBytes = 16) {
   const rejected: RejectedRow[] = [];
-  const report = await importCsv(Readable.from([csv]), new SqliteRegistry(db, KEY), { bulk, batchSize: 3, today: '2024-06-30', onReject: (r) => rejected.push(r) });
+  const input = Readable.from(typeof csv === 'string' ? [csv] : csv);
+  const report = await importCsv(input, new SqliteRegistry(db, KEY), { bulk, batchSize: 3, partBytes, today: '2024-06-30', onReject: (r) => rejected.push(r) });
   return { report: { read: report.rowsRead, imported: report.imported, rejected: report.rejected }, rejected: rejected.sort((a, b) => a.line - b.line) };
 }
 
@@ -56,6 +58,45 @@ describe('bulk import', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  test('property: files cut anywhere, with LF, CRLF or CR line ends, a BOM, blank and junk lines: same outcome as row by row', async () => {
+    const good = fc.record({ id: fc.integer({ min: 0, max: 20 }), mobile: fc.integer({ min: 0, max: 3 }) }).map(({ id, mobile }) => `X${id},97000000${mobile}0,Name ${'abcdefghijklmnopqrstu'[id]},JANSSEN,1,2022-02-02`);
+    const junk = fc.oneof(fc.constantFrom('', ' ', 'a,b', '"open,quote', 'X1,9700000000,,JANSSEN,1,2022-02-02', '\uFFFD,é,ü'), fc.string({ maxLength: 12 }));
+    const end = fc.constantFrom('\n', '\r\n', '\r');
+    const file = fc.tuple(fc.boolean(), end, fc.array(fc.tuple(fc.oneof({ weight: 3, arbitrary: good }, { weight: 1, arbitrary: junk }), end), { maxLength: 25 }), fc.boolean());
+    await fc.assert(
+      fc.asyncProperty(file, fc.array(fc.nat(), { maxLength: 6 }), fc.integer({ min: 1, max: 80 }), async ([bom, headerEnd, lines, trailing], cuts, partBytes) => {
+        let text = `${bom ? '\uFEFF' : ''}${HEADER}${headerEnd}${lines.map(([l, e]) => l + e).join('')}`;
+        if (!trailing) text = text.replace(/[\r\n]+$/, '');
+        const bytes = Buffer.from(text);
+        const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+        const chunks = [0, ...at].map((from, i) => bytes.subarray(from, at[i] ?? bytes.length)).filter((c) => c.length > 0);
+        const rowByRow = freshDb();
+        const bulk = freshDb();
+        try {
+          assert.deepEqual(await run(bulk, chunks, true, partBytes), await run(rowByRow, text, false));
+          assert.deepEqual(contents(bulk), contents(rowByRow));
+        } finally {
+          rowByRow.close();
+          bulk.close();
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('a bad header or an empty file is refused as row by row', async () => {
+    for (const text of ['', '\n', 'id,mobile\nX1,9700000000,A B,JANSSEN,1,2022-02-02', `\r${HEADER}`]) {
+      const db = freshDb();
+      const registry = new SqliteRegistry(db, KEY);
+      const rowByRow = await importCsv(Readable.from([text]), registry).catch((e: Error) => `${e.name} ${e.message}`);
+      const bulk = await importCsv(Readable.from([text]), registry, { bulk: true, partBytes: 4 }).catch((e: Error) => `${e.name} ${e.message}`);
+      assert.equal(typeof bulk, 'string', JSON.stringify(text));
+      assert.equal(bulk, rowByRow);
+      assert.equal(await registry.count(), 0);
+      db.close();
+    }
   });
 
   test('the 7th beneficiary on a mobile is refused by line, with the row-by-row reason; a re-import moves and updates records', async () => {

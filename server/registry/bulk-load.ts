@@ -1,7 +1,7 @@
 import type { Db } from '../store/database.ts';
 import { BENEFICIARY_COLUMNS, MAX_BENEFICIARIES_PER_MOBILE, MOBILE_FULL_REASON, ON_ID_CONFLICT_UPDATE } from './beneficiaries-table.ts';
-import type { MobileHasher } from './mobile-hash.ts';
-import type { BulkLoad, NamedBeneficiary } from './registry.ts';
+import { MOBILE_HASH_BYTES, type MobileHasher } from './mobile-hash.ts';
+import type { BulkLoad, StagedRows } from './registry.ts';
 
 export class BulkLoadError extends Error {
   constructor(readonly code: 'bulk_load_busy' | 'bulk_load_closed', message: string) {
@@ -16,6 +16,10 @@ export class BulkLoadError extends Error {
  */
 const REBUILD_WHEN_STAGED_PER_EXISTING = 1 / 10;
 
+/** Rows per staging INSERT: one statement step per 64 rows instead of one per row. */
+const ROWS_PER_INSERT = 64;
+const STAGING_COLUMNS = 8;
+
 // Connections with a staging table in use: there is one temp schema per connection.
 const busy = new WeakSet<Db>();
 
@@ -28,7 +32,9 @@ const busy = new WeakSet<Db>();
 export class SqliteBulkLoad implements BulkLoad {
   readonly #db: Db;
   readonly #hasher: MobileHasher;
-  readonly #insert;
+  readonly #insertOne;
+  readonly #insertMany;
+  readonly #values = new Array<unknown>(ROWS_PER_INSERT * STAGING_COLUMNS);
   #staged = 0;
   #open = true;
 
@@ -42,18 +48,42 @@ export class SqliteBulkLoad implements BulkLoad {
         name_key TEXT NOT NULL, vaccine TEXT, doses INTEGER NOT NULL, last_dose_date TEXT
       ) STRICT`);
     busy.add(db);
-    this.#insert = db.prepare('INSERT INTO temp.bulk_staging VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const tuple = `(${Array(STAGING_COLUMNS).fill('?').join(', ')})`;
+    this.#insertOne = db.prepare(`INSERT INTO temp.bulk_staging VALUES ${tuple}`);
+    this.#insertMany = db.prepare(`INSERT INTO temp.bulk_staging VALUES ${Array(ROWS_PER_INSERT).fill(tuple).join(', ')}`);
   }
 
-  async stage(rows: readonly NamedBeneficiary[], lines: readonly number[]): Promise<void> {
+  get mobileKey(): Buffer {
+    return this.#hasher.key;
+  }
+
+  async stage(rows: StagedRows): Promise<void> {
     this.#check();
+    const n = rows.lines.length;
+    const values = this.#values;
+    const put = (row: number, at: number) => {
+      values[at] = rows.lines[row];
+      values[at + 1] = rows.ids[row];
+      values[at + 2] = rows.mobileHashes.subarray(row * MOBILE_HASH_BYTES, (row + 1) * MOBILE_HASH_BYTES);
+      values[at + 3] = rows.names[row];
+      values[at + 4] = rows.nameKeys[row];
+      values[at + 5] = rows.vaccines[row];
+      values[at + 6] = rows.doses[row];
+      values[at + 7] = rows.lastDoseDates[row];
+    };
     // Writes only the temp schema: no lock on the registry, so the server is not held up.
     this.#db.transaction(() => {
-      rows.forEach((r, i) => {
-        this.#insert.run(lines[i]!, r.id, this.#hasher.hash(r.mobile), r.name, r.nameKey, r.vaccine, r.doses, r.lastDoseDate);
-      });
+      let row = 0;
+      for (; row + ROWS_PER_INSERT <= n; row += ROWS_PER_INSERT) {
+        for (let i = 0; i < ROWS_PER_INSERT; i++) put(row + i, i * STAGING_COLUMNS);
+        this.#insertMany.run(values);
+      }
+      for (; row < n; row++) {
+        put(row, 0);
+        this.#insertOne.run(values.slice(0, STAGING_COLUMNS));
+      }
     })();
-    this.#staged += rows.length;
+    this.#staged += n;
   }
 
   async commit(onRefused: (line: number, reason: string) => void): Promise<number> {

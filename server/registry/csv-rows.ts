@@ -35,10 +35,11 @@ export async function readCsvRows(input: Readable, options: RowReaderOptions): P
   for await (const raw of reader) {
     lineNo++;
     if (lineNo === 1) {
-      const header = parseCsvLine(raw.replace(/^\uFEFF/, '').trim())?.map((h) => h.trim().toLowerCase());
-      if (header?.join(',') !== CSV_HEADER.join(',')) {
+      try {
+        checkHeader(raw);
+      } catch (err) {
         reader.close();
-        throw new CsvHeaderError(`line 1: expected header "${CSV_HEADER.join(',')}"`);
+        throw err;
       }
       continue;
     }
@@ -57,9 +58,19 @@ export async function readCsvRows(input: Readable, options: RowReaderOptions): P
       lines = [];
     }
   }
-  if (lineNo === 0) throw new CsvHeaderError(`the file is empty: expected header "${CSV_HEADER.join(',')}"`);
+  if (lineNo === 0) throw emptyFileError();
   if (rows.length > 0) await options.onBatch(rows, lines);
   return rowsRead;
+}
+
+/** Throws CsvHeaderError unless `raw` (line 1, as read) is the registry header. */
+export function checkHeader(raw: string): void {
+  const header = parseCsvLine(raw.replace(/^\uFEFF/, '').trim())?.map((h) => h.trim().toLowerCase());
+  if (header?.join(',') !== CSV_HEADER.join(',')) throw new CsvHeaderError(`line 1: expected header "${CSV_HEADER.join(',')}"`);
+}
+
+export function emptyFileError(): CsvHeaderError {
+  return new CsvHeaderError(`the file is empty: expected header "${CSV_HEADER.join(',')}"`);
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -67,7 +78,7 @@ const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** A valid row, or the reason it is refused. */
-function parseRow(line: string, schedule: Record<string, number>, today: string): NamedBeneficiary | string {
+export function parseRow(line: string, schedule: Record<string, number>, today: string): NamedBeneficiary | string {
   if (line.length > 2000) return 'row longer than 2000 characters';
   const fields = parseCsvLine(line);
   if (!fields) return 'unbalanced quotes';

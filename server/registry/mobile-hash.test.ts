@@ -26,3 +26,16 @@ test('messages at the one-block boundary (55 and 56 bytes) agree', () => {
   const hasher = new MobileHasher(key);
   for (let n = 30; n <= 60; n++) assert.deepEqual(hasher.hash('9'.repeat(n)), reference(key, '9'.repeat(n)), `length ${n}`);
 });
+
+test('hashInto writes the same 16 bytes at any offset, leaving the rest of the buffer alone', () => {
+  const hasher = new MobileHasher(Buffer.alloc(32, 5));
+  fc.assert(
+    fc.property(fc.oneof(fc.stringMatching(/^[6-9]\d{9}$/), fc.string({ maxLength: 80 })), fc.integer({ min: 0, max: 48 }), (m, offset) => {
+      const out = Buffer.alloc(64, 0xaa);
+      hasher.hashInto(m, out, offset);
+      assert.deepEqual(out.subarray(offset, offset + MOBILE_HASH_BYTES), hasher.hash(m));
+      assert.ok(out.subarray(0, offset).every((b) => b === 0xaa) && out.subarray(offset + MOBILE_HASH_BYTES).every((b) => b === 0xaa));
+    }),
+    { numRuns: 500 },
+  );
+});

@@ -38,10 +38,23 @@ export class MobileHasher {
     this.#outer = this.#padState(0x5c);
   }
 
+  /** The key the hashes are made with (a bulk import hands it to the thread that hashes). */
+  get key(): Buffer {
+    return this.#key;
+  }
+
   hash(mobile: string): Buffer {
+    const out = Buffer.allocUnsafe(MOBILE_HASH_BYTES);
+    this.hashInto(mobile, out, 0);
+    return out;
+  }
+
+  /** Writes the hash of `mobile` to out[offset .. offset + 16]: a bulk import packs a batch's hashes in one buffer. */
+  hashInto(mobile: string, out: Buffer, offset: number): void {
     const message = `6:mobile${mobile.length}:${mobile}`; // keyedHash's length-prefixed parts
     if (message.length > MAX_ONE_BLOCK || !/^[\x00-\x7f]*$/.test(message)) {
-      return keyedHash(this.#key, 'mobile', mobile).subarray(0, MOBILE_HASH_BYTES);
+      keyedHash(this.#key, 'mobile', mobile).copy(out, offset, 0, MOBILE_HASH_BYTES);
+      return;
     }
     const w = this.#w;
     w.fill(0, 0, 16);
@@ -55,9 +68,7 @@ export class MobileHasher {
     w.fill(0, 9, 15);
     w[15] = (BLOCK + 32) * 8;
     compress(w, this.#outer, this.#digest);
-    const out = Buffer.allocUnsafe(MOBILE_HASH_BYTES);
-    for (let i = 0; i < MOBILE_HASH_BYTES / 4; i++) out.writeInt32BE(this.#digest[i]!, 4 * i);
-    return out;
+    for (let i = 0; i < MOBILE_HASH_BYTES / 4; i++) out.writeInt32BE(this.#digest[i]!, offset + 4 * i);
   }
 
   /** The state after compressing the key xor'ed with an HMAC pad byte (RFC 2104). */

@@ -22,13 +22,27 @@ export interface NamedBeneficiary extends BeneficiaryInput {
   nameKey: string;
 }
 
+/** Valid rows in columns, mobiles already hashed (16 bytes each, in order), with their CSV line numbers. */
+export interface StagedRows {
+  lines: number[];
+  ids: string[];
+  mobileHashes: Buffer;
+  names: string[];
+  nameKeys: string[];
+  vaccines: (string | null)[];
+  doses: number[];
+  lastDoseDates: (string | null)[];
+}
+
 /**
  * A large import for a registry that is not taking traffic: rows are staged where nobody sees
  * them, then `commit` applies the per-mobile limit to all of them at once, exactly as row-by-row
  * upserts in line order would (later lines lose), and writes the rest in one transaction.
  */
 export interface BulkLoad {
-  stage(rows: readonly NamedBeneficiary[], lines: readonly number[]): Promise<void>;
+  /** The key mobiles are hashed with: the bulk reader hashes them on its own thread. */
+  readonly mobileKey: Buffer;
+  stage(rows: StagedRows): Promise<void>;
   /** Writes every staged row the limit allows, atomically, then reports each refused line in order; ends the load. Returns rows written. */
   commit(onRefused: (line: number, reason: string) => void): Promise<number>;
   /** Abandons the load before commit (the import failed): drops what was staged. */

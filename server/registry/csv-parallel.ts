@@ -1,0 +1,150 @@
+import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { CsvHeaderError, emptyFileError } from './csv-rows.ts';
+import type { StagedRows } from './registry.ts';
+
+/** Main thread to a parsing thread. */
+export type ToParser =
+  | { type: 'start'; schedule: Record<string, number>; today: string; mobileKey: Uint8Array }
+  /** Whole lines of the file; part 0 starts with the header. */
+  | { type: 'part'; seq: number; data: Uint8Array };
+
+/** A parsing thread to the main thread, one reply a part. Line numbers count from the part's first line, 1. */
+export type FromParser =
+  | { type: 'part'; seq: number; lineCount: number; rowsRead: number; invalid: [number, string][]; rows: StagedRows }
+  | { type: 'failed'; seq: number; name: string; message: string; stack: string };
+
+export interface PartsReadOptions {
+  schedule: Record<string, number>;
+  today: string;
+  mobileKey: Buffer;
+  /** Bytes of CSV a part, cut after the last line break (a longer line makes a longer part). */
+  partBytes: number;
+  onInvalid: (line: number, reason: string) => void;
+  /** Each part's valid rows, hashed, in file order, awaited before the next is taken. */
+  onRows: (rows: StagedRows) => Promise<void>;
+}
+
+/** Two parsing threads: with this thread staging, one each of the machine's two cores' worth of parsing. */
+const PARSERS = 2;
+/** Parts read ahead of the one being staged: bounds memory whatever the file's size. */
+const AHEAD_PER_PARSER = 2;
+// Parsing threads between imports (unref'd: they never keep the process alive). Starting one costs
+// ~0.2 s (the TypeScript loader); one that failed or was abandoned is terminated, never reused.
+const idle: Worker[] = [];
+
+function startParser(): Worker {
+  return new Worker(new URL('./csv-worker-boot.mjs', import.meta.url), {
+    workerData: { entry: new URL('./csv-worker.ts', import.meta.url).href },
+  });
+}
+
+/**
+ * Reads a registry CSV with its parsing on other threads: this thread cuts the bytes into parts of
+ * whole lines and deals them out; each parser splits lines exactly as readline does, checks rows
+ * with the row-by-row path's checks and hashes mobiles; this thread takes the parts back in file
+ * order, numbering lines. Same rows, same refused lines and reasons, same header errors as
+ * readCsvRows. Returns the number of data rows read.
+ */
+export async function readCsvInParts(input: Readable, options: PartsReadOptions): Promise<number> {
+  const parsers = Array.from({ length: PARSERS }, () => idle.pop() ?? startParser());
+  const replies = new Map<number, FromParser>();
+  let wake: (() => void) | null = null;
+  let broken: Error | null = null;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+  const onMessage = (reply: FromParser) => {
+    replies.set(reply.seq, reply);
+    notify();
+  };
+  const onError = (err: Error) => {
+    broken ??= err;
+    notify();
+  };
+  const onExit = (code: number) => onError(new Error(`a CSV parsing thread exited (code ${code})`));
+  for (const parser of parsers) {
+    parser.ref();
+    parser.on('message', onMessage);
+    parser.on('error', onError);
+    parser.on('exit', onExit);
+    parser.postMessage({ type: 'start', schedule: options.schedule, today: options.today, mobileKey: options.mobileKey } satisfies ToParser);
+  }
+  const until = async (ready: () => boolean) => {
+    while (!ready()) {
+      if (broken) throw broken;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+    if (broken) throw broken;
+  };
+
+  let sent = 0;
+  let taken = 0;
+  let lineOffset = 0;
+  let rowsRead = 0;
+  const send = (part: Buffer) => {
+    const seq = sent++;
+    parsers[seq % PARSERS]!.postMessage({ type: 'part', seq, data: part } satisfies ToParser);
+  };
+  /** Takes the next part back: reports its invalid rows, stages its valid ones. */
+  const take = async () => {
+    const seq = taken;
+    await until(() => replies.has(seq));
+    const reply = replies.get(seq)!;
+    replies.delete(seq);
+    taken++;
+    if (reply.type === 'failed') {
+      if (reply.name === 'CsvHeaderError') throw new CsvHeaderError(reply.message);
+      throw Object.assign(new Error(reply.message), { stack: reply.stack });
+    }
+    for (const [line, reason] of reply.invalid) options.onInvalid(lineOffset + line, reason);
+    const rows = reply.rows;
+    if (rows.lines.length > 0) {
+      rows.mobileHashes = Buffer.from(rows.mobileHashes.buffer, rows.mobileHashes.byteOffset, rows.mobileHashes.byteLength);
+      for (let i = 0; i < rows.lines.length; i++) rows.lines[i]! += lineOffset;
+      await options.onRows(rows);
+    }
+    lineOffset += reply.lineCount;
+    rowsRead += reply.rowsRead;
+  };
+
+  let reusable = false;
+  try {
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    for await (const chunk of input as AsyncIterable<Buffer | string>) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      pending.push(bytes);
+      pendingBytes += bytes.length;
+      if (pendingBytes < options.partBytes) continue;
+      const joined = Buffer.concat(pending, pendingBytes);
+      const cut = joined.lastIndexOf(10) + 1;
+      if (cut === 0) {
+        pending = [joined]; // one line longer than a part so far: keep reading
+        continue;
+      }
+      send(joined.subarray(0, cut));
+      pending = cut < joined.length ? [joined.subarray(cut)] : [];
+      pendingBytes = joined.length - cut;
+      while (sent - taken > PARSERS * AHEAD_PER_PARSER) await take();
+    }
+    if (pendingBytes > 0) send(Buffer.concat(pending, pendingBytes));
+    while (taken < sent) await take();
+    if (lineOffset === 0) throw emptyFileError();
+    reusable = true;
+    return rowsRead;
+  } finally {
+    for (const parser of parsers) {
+      parser.off('message', onMessage);
+      parser.off('error', onError);
+      parser.off('exit', onExit);
+      if (reusable) {
+        parser.unref();
+        idle.push(parser);
+      } else {
+        void parser.terminate();
+      }
+    }
+  }
+}
