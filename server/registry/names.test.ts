@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { nameKey, namesMatch } from './names.ts';
+import { asciiNameKey, nameKey, namesMatch, unicodeNameKey } from './names.ts';
 
 const HONORIFICS = ['Mr', 'Mrs', 'Ms', 'Dr', 'Shri', 'Smt', 'Kumari'];
 
@@ -103,4 +103,16 @@ describe('properties', () => {
       }),
     );
   });
+});
+
+test('property: the ASCII scan gives the general path\'s key for any printable ASCII name', () => {
+  const ascii = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 });
+  const wordy = fc.array(fc.constantFrom('Mr', 'dr.', "D'Souza", '`x', "'", 'Asha', 'VERMA', '9', '-', ' ', ',', 'shri', "mr'"), { maxLength: 8 }).map((w) => w.join(''));
+  fc.assert(
+    fc.property(fc.oneof(ascii, wordy), (name) => {
+      assert.equal(asciiNameKey(name), unicodeNameKey(name), JSON.stringify(name));
+      assert.equal(nameKey(name), unicodeNameKey(name));
+    }),
+    { numRuns: 5000 },
+  );
 });
