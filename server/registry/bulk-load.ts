@@ -19,6 +19,8 @@ const REBUILD_WHEN_STAGED_PER_EXISTING = 1 / 10;
 /** Rows per staging INSERT: one statement step per 64 rows instead of one per row. */
 const ROWS_PER_INSERT = 64;
 const STAGING_COLUMNS = 8;
+/** Bits of the mobile hash's prefix counted while staging (16 MiB of counters). */
+const PREFIX_BITS = 24;
 
 // Connections with a staging table in use: there is one temp schema per connection.
 const busy = new WeakSet<Db>();
@@ -35,6 +37,12 @@ export class SqliteBulkLoad implements BulkLoad {
   readonly #insertOne;
   readonly #insertMany;
   readonly #values = new Array<unknown>(ROWS_PER_INSERT * STAGING_COLUMNS);
+  /**
+   * Staged rows per 3-byte prefix of the mobile hash, saturating at 255. No mobile has more staged
+   * rows than its prefix, so into an empty registry only mobiles under a prefix counting more than
+   * 6 can be refused: the limit looks at those rows only, or at none.
+   */
+  readonly #perPrefix = new Uint8Array(1 << PREFIX_BITS);
   #staged = 0;
   #open = true;
 
@@ -61,6 +69,12 @@ export class SqliteBulkLoad implements BulkLoad {
     this.#check();
     const n = rows.lines.length;
     const values = this.#values;
+    const hashes = rows.mobileHashes;
+    const perPrefix = this.#perPrefix;
+    for (let row = 0, at = 0; row < n; row++, at += MOBILE_HASH_BYTES) {
+      const prefix = (hashes[at]! << 16) | (hashes[at + 1]! << 8) | hashes[at + 2]!;
+      if (perPrefix[prefix]! < 255) perPrefix[prefix]!++;
+    }
     const put = (row: number, at: number) => {
       values[at] = rows.lines[row];
       values[at + 1] = rows.ids[row];
@@ -92,8 +106,8 @@ export class SqliteBulkLoad implements BulkLoad {
     let refused: number[];
     try {
       refused = db.transaction(() => {
-        const refusedLines = this.#applyMobileLimit();
         const existing = (db.prepare('SELECT count(*) AS n FROM main.beneficiaries').get() as { n: number }).n;
+        const refusedLines = this.#applyMobileLimit(existing === 0);
         const rebuild = this.#staged >= existing * REBUILD_WHEN_STAGED_PER_EXISTING;
         const indexes = rebuild ? this.#dropIndexes() : [];
         // Line order: a beneficiary listed twice ends as its last accepted line, as row by row.
@@ -113,7 +127,7 @@ export class SqliteBulkLoad implements BulkLoad {
     if (!this.#open) return;
     this.#open = false;
     busy.delete(this.#db);
-    if (this.#db.open) this.#db.exec('DROP TABLE IF EXISTS temp.bulk_staging; DROP TABLE IF EXISTS temp.bulk_crowded');
+    if (this.#db.open) this.#db.exec('DROP TABLE IF EXISTS temp.bulk_staging; DROP TABLE IF EXISTS temp.bulk_crowded; DROP TABLE IF EXISTS temp.bulk_prefixes');
   }
 
   #check(): void {
@@ -126,12 +140,25 @@ export class SqliteBulkLoad implements BulkLoad {
    * those already there) can refuse anything: one set-based pass finds those, then their rows,
    * and every row of a beneficiary involved with them, are replayed in line order.
    */
-  #applyMobileLimit(): number[] {
+  #applyMobileLimit(registryEmpty: boolean): number[] {
     const db = this.#db;
+    let staged = 'temp.bulk_staging s';
+    if (registryEmpty) {
+      const perPrefix = this.#perPrefix;
+      const prefixes: Buffer[] = [];
+      for (let p = 0; p < perPrefix.length; p++) {
+        if (perPrefix[p]! > MAX_BENEFICIARIES_PER_MOBILE) prefixes.push(Buffer.from([p >> 16, (p >> 8) & 0xff, p & 0xff]));
+      }
+      if (prefixes.length === 0) return [];
+      db.exec('DROP TABLE IF EXISTS temp.bulk_prefixes; CREATE TEMP TABLE bulk_prefixes (prefix BLOB PRIMARY KEY) WITHOUT ROWID');
+      const add = db.prepare('INSERT INTO temp.bulk_prefixes VALUES (?)');
+      for (const prefix of prefixes) add.run(prefix);
+      staged = `(SELECT mobile_hash FROM temp.bulk_staging WHERE substr(mobile_hash, 1, 3) IN temp.bulk_prefixes) s`;
+    }
     db.exec(`DROP TABLE IF EXISTS temp.bulk_crowded;
       CREATE TEMP TABLE bulk_crowded (mobile_hash BLOB PRIMARY KEY) WITHOUT ROWID;
       INSERT INTO temp.bulk_crowded
-        SELECT s.mobile_hash FROM temp.bulk_staging s GROUP BY s.mobile_hash
+        SELECT s.mobile_hash FROM ${staged} GROUP BY s.mobile_hash
         HAVING count(*) + (SELECT count(*) FROM main.beneficiaries b WHERE b.mobile_hash = s.mobile_hash) > ${MAX_BENEFICIARIES_PER_MOBILE}`);
     const crowded = db.prepare('SELECT mobile_hash FROM temp.bulk_crowded').pluck().all() as Buffer[];
     if (crowded.length === 0) return [];
