@@ -34,9 +34,17 @@ const AHEAD_PER_PARSER = 2;
 const idle: Worker[] = [];
 
 function startParser(): Worker {
-  return new Worker(new URL('./csv-worker-boot.mjs', import.meta.url), {
+  const worker = new Worker(new URL('./csv-worker-boot.mjs', import.meta.url), {
     workerData: { entry: new URL('./csv-worker.ts', import.meta.url).href },
   });
+  // One that dies while idle leaves the pool (an import would wait for it forever); while an
+  // import uses it, that import's own listeners turn its error or exit into the import's error.
+  worker.on('error', () => undefined);
+  worker.once('exit', () => {
+    const at = idle.indexOf(worker);
+    if (at !== -1) idle.splice(at, 1);
+  });
+  return worker;
 }
 
 /**
@@ -118,15 +126,15 @@ export async function readCsvInParts(input: Readable, options: PartsReadOptions)
       pending.push(bytes);
       pendingBytes += bytes.length;
       if (pendingBytes < options.partBytes) continue;
-      const joined = Buffer.concat(pending, pendingBytes);
-      const cut = joined.lastIndexOf(10) + 1;
-      if (cut === 0) {
-        pending = [joined]; // one line longer than a part so far: keep reading
-        continue;
-      }
-      send(joined.subarray(0, cut));
-      pending = cut < joined.length ? [joined.subarray(cut)] : [];
-      pendingBytes = joined.length - cut;
+      // Cut after the last line break, which is in this chunk or, if it has none, not yet read:
+      // a line longer than a part is gathered chunk by chunk, never copied again.
+      const cut = bytes.lastIndexOf(10) + 1;
+      if (cut === 0) continue;
+      const rest = bytes.length - cut;
+      pending[pending.length - 1] = bytes.subarray(0, cut);
+      send(Buffer.concat(pending, pendingBytes - rest));
+      pending = rest > 0 ? [bytes.subarray(cut)] : [];
+      pendingBytes = rest;
       while (sent - taken > PARSERS * AHEAD_PER_PARSER) await take();
     }
     if (pendingBytes > 0) send(Buffer.concat(pending, pendingBytes));
