@@ -31,6 +31,18 @@ async function run(db: Db, csv: string | Buffer[], bulk: boolean, partBytes = 16
   return { report: { read: report.rowsRead, imported: report.imported, rejected: report.rejected }, rejected: rejected.sort((a, b) => a.line - b.line) };
 }
 
+/** A fresh database for each path, closed after the check. */
+async function bothPaths(check: (bulk: Db, rowByRow: Db) => Promise<void>) {
+  const rowByRow = freshDb();
+  const bulk = freshDb();
+  try {
+    await check(bulk, rowByRow);
+  } finally {
+    rowByRow.close();
+    bulk.close();
+  }
+}
+
 const contents = (db: Db) => db.prepare('SELECT id, hex(mobile_hash) AS m, name, name_key, vaccine, doses, last_dose_date FROM beneficiaries ORDER BY id').all();
 const mobileIndex = (db: Db) => db.prepare("SELECT sql FROM sqlite_master WHERE name = 'beneficiaries_by_mobile'").pluck().get();
 
@@ -42,20 +54,15 @@ const csvOf = (rows: { id: number; mobile: number; doses: number; bad: boolean }
 describe('bulk import', () => {
   test('property: same rows land and the same lines are refused as row by row, over a registry that already has rows', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(row, { maxLength: 30 }), fc.array(row, { maxLength: 40 }), async (first, second) => {
-        const rowByRow = freshDb();
-        const bulk = freshDb();
-        try {
+      fc.asyncProperty(fc.array(row, { maxLength: 30 }), fc.array(row, { maxLength: 40 }), (first, second) =>
+        bothPaths(async (bulk, rowByRow) => {
           assert.deepEqual(await run(bulk, csvOf(first), true), await run(rowByRow, csvOf(first), false));
           assert.deepEqual(contents(bulk), contents(rowByRow));
           assert.deepEqual(await run(bulk, csvOf(second), true), await run(rowByRow, csvOf(second), false));
           assert.deepEqual(contents(bulk), contents(rowByRow));
           assert.equal(mobileIndex(bulk), mobileIndex(rowByRow));
-        } finally {
-          rowByRow.close();
-          bulk.close();
-        }
-      }),
+        }),
+      ),
       { numRuns: 150 },
     );
   });
@@ -72,15 +79,10 @@ describe('bulk import', () => {
         const bytes = Buffer.from(text);
         const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
         const chunks = [0, ...at].map((from, i) => bytes.subarray(from, at[i] ?? bytes.length)).filter((c) => c.length > 0);
-        const rowByRow = freshDb();
-        const bulk = freshDb();
-        try {
+        await bothPaths(async (bulk, rowByRow) => {
           assert.deepEqual(await run(bulk, chunks, true, partBytes), await run(rowByRow, text, false));
           assert.deepEqual(contents(bulk), contents(rowByRow));
-        } finally {
-          rowByRow.close();
-          bulk.close();
-        }
+        });
       }),
       { numRuns: 200 },
     );
