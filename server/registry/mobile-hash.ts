@@ -31,6 +31,7 @@ export class MobileHasher {
   readonly #outer: Int32Array;
   readonly #w = new Int32Array(64);
   readonly #digest = new Int32Array(8);
+  readonly #prefixes: string[] = [];
 
   constructor(key: Buffer) {
     this.#key = key;
@@ -51,16 +52,25 @@ export class MobileHasher {
 
   /** Writes the hash of `mobile` to out[offset .. offset + 16]: a bulk import packs a batch's hashes in one buffer. */
   hashInto(mobile: string, out: Buffer, offset: number): void {
-    const message = `6:mobile${mobile.length}:${mobile}`; // keyedHash's length-prefixed parts
-    if (message.length > MAX_ONE_BLOCK || !/^[\x00-\x7f]*$/.test(message)) {
+    // keyedHash's length-prefixed parts, `6:mobile${length}:${mobile}`, written to the block as it is
+    // read: no string built, and a non-ASCII mobile (UTF-8 bytes differ) goes to node's HMAC.
+    const prefix = (this.#prefixes[mobile.length] ??= `6:mobile${mobile.length}:`);
+    const length = prefix.length + mobile.length;
+    const w = this.#w;
+    w.fill(0, 0, 16);
+    for (let i = 0; i < prefix.length; i++) w[i >> 2]! |= prefix.charCodeAt(i) << (24 - 8 * (i & 3));
+    let oneBlock = length <= MAX_ONE_BLOCK;
+    for (let j = 0, i = prefix.length; oneBlock && j < mobile.length; j++, i++) {
+      const c = mobile.charCodeAt(j);
+      if (c > 0x7f) oneBlock = false;
+      else w[i >> 2]! |= c << (24 - 8 * (i & 3));
+    }
+    if (!oneBlock) {
       keyedHash(this.#key, 'mobile', mobile).copy(out, offset, 0, MOBILE_HASH_BYTES);
       return;
     }
-    const w = this.#w;
-    w.fill(0, 0, 16);
-    for (let i = 0; i < message.length; i++) w[i >> 2]! |= message.charCodeAt(i) << (24 - 8 * (i & 3));
-    w[message.length >> 2]! |= 0x80 << (24 - 8 * (message.length & 3));
-    w[15] = (BLOCK + message.length) * 8;
+    w[length >> 2]! |= 0x80 << (24 - 8 * (length & 3));
+    w[15] = (BLOCK + length) * 8;
     compress(w, this.#inner, this.#digest);
     // Outer hash: opad block already absorbed; this block is the 32-byte inner digest, padded.
     w.set(this.#digest, 0);
