@@ -35,7 +35,11 @@ export function machine(): Machine {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    // The results of an earlier run are not code: they do not make the commit "uncommitted".
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }).trim();
     if (dirty) commit += ' (with uncommitted changes)';
   } catch {
     // Not a git checkout: the figures still stand, without a commit to pin them to.
