@@ -12,6 +12,7 @@ import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { openDatabase, type Db } from '../store/database.ts';
 import { type RejectedRow, importCsv } from './csv-import.ts';
+import { readCsvInParts } from './csv-parallel.ts';
 import { CSV_HEADER } from './csv-rows.ts';
 import { SqliteRegistry } from './registry.ts';
 import { syntheticRegistryCsv } from './synthetic.ts';
@@ -65,6 +66,29 @@ describe('bulk import', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  test('a file with CR-only line ends is cut into parts like any other, not read whole into one', async () => {
+    const lines = Array.from({ length: 400 }, (_, i) => `b${i},98${String(i).padStart(8, '0')},Person ${i},COVAXIN,2,2022-01-0${1 + (i % 9)}`);
+    const text = [HEADER, ...lines].join('\r');
+    // Read in 100-byte chunks, each ending anywhere (often on a CR).
+    const chunks = Array.from({ length: Math.ceil(text.length / 100) }, (_, i) => Buffer.from(text.slice(i * 100, (i + 1) * 100)));
+    let parts = 0;
+    let staged = 0;
+    const read = await readCsvInParts(Readable.from(chunks), {
+      schedule: { COVAXIN: 2 },
+      today: '2024-06-30',
+      mobileKey: KEY,
+      partBytes: 1024,
+      onInvalid: (line, reason) => assert.fail(`line ${line}: ${reason}`),
+      onRows: async (rows) => {
+        parts++;
+        staged += rows.lines.length;
+      },
+    });
+    assert.equal(read, 400);
+    assert.equal(staged, 400);
+    assert.ok(parts >= text.length / 1024 - 1, `${parts} parts for ${text.length} bytes`);
   });
 
   test('property: files cut anywhere, with LF, CRLF or CR line ends, a BOM, blank and junk lines: same outcome as row by row', async () => {

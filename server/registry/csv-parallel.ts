@@ -127,8 +127,10 @@ export async function readCsvInParts(input: Readable, options: PartsReadOptions)
       pendingBytes += bytes.length;
       if (pendingBytes < options.partBytes) continue;
       // Cut after the last line break, which is in this chunk or, if it has none, not yet read:
-      // a line longer than a part is gathered chunk by chunk, never copied again.
-      const cut = bytes.lastIndexOf(10) + 1;
+      // a line longer than a part is gathered chunk by chunk, never copied again. Without an LF,
+      // after the last CR (CR-only files), unless it ends the chunk: it may be half a CRLF.
+      let cut = bytes.lastIndexOf(10) + 1;
+      if (cut === 0 && bytes.length > 1) cut = bytes.lastIndexOf(13, bytes.length - 2) + 1;
       if (cut === 0) continue;
       const rest = bytes.length - cut;
       pending[pending.length - 1] = bytes.subarray(0, cut);
