@@ -166,16 +166,20 @@ export class SqliteBulkLoad implements BulkLoad {
     const members = new Map<string, Set<string>>(crowded.map((h) => [h.toString('hex'), new Set()]));
     const involved = `(SELECT id FROM temp.bulk_staging WHERE mobile_hash IN temp.bulk_crowded
                        UNION SELECT id FROM main.beneficiaries WHERE mobile_hash IN temp.bulk_crowded)`;
+    // Where each member of a crowded mobile is: at most 6 per crowded mobile, however many rows
+    // a file puts on one number (rows are streamed, not held).
     const mobileOf = new Map<string, string>();
     type Row = { id: string; mobile_hash: Buffer };
     for (const b of db.prepare(`SELECT id, mobile_hash FROM main.beneficiaries WHERE id IN ${involved}`).iterate() as Iterable<Row>) {
       const mobile = b.mobile_hash.toString('hex');
+      const onMobile = members.get(mobile);
+      if (!onMobile) continue;
+      onMobile.add(b.id);
       mobileOf.set(b.id, mobile);
-      members.get(mobile)?.add(b.id);
     }
     const refused: number[] = [];
     const rows = db.prepare(`SELECT line, id, mobile_hash FROM temp.bulk_staging WHERE id IN ${involved} ORDER BY line`);
-    for (const row of rows.all() as (Row & { line: number })[]) {
+    for (const row of rows.iterate() as Iterable<Row & { line: number }>) {
       const target = row.mobile_hash.toString('hex');
       const onTarget = members.get(target);
       if (onTarget && onTarget.size - (onTarget.has(row.id) ? 1 : 0) >= MAX_BENEFICIARIES_PER_MOBILE) {
@@ -183,9 +187,14 @@ export class SqliteBulkLoad implements BulkLoad {
         continue;
       }
       const from = mobileOf.get(row.id);
-      if (from !== undefined && from !== target) members.get(from)?.delete(row.id);
-      onTarget?.add(row.id);
-      mobileOf.set(row.id, target);
+      if (from !== undefined && from !== target) {
+        members.get(from)!.delete(row.id);
+        mobileOf.delete(row.id);
+      }
+      if (onTarget) {
+        onTarget.add(row.id);
+        mobileOf.set(row.id, target);
+      }
     }
     const drop = db.prepare('DELETE FROM temp.bulk_staging WHERE line = ?');
     for (const line of refused) drop.run(line);
