@@ -31,10 +31,16 @@ export async function startServer(config: Config, services?: Services): Promise<
     app(req, res);
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    // Services made here are closed here (their checkpoint thread would keep the process alive).
+    if (!services) await svc.close();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   const pruneTimer = setInterval(() => {
     const dayAgo = Date.now() - 86_400_000;

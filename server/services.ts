@@ -44,7 +44,6 @@ export const DATABASE_FILE = 'kycvs.sqlite';
 export async function createServices(config: Config, log: Logger): Promise<Services> {
   const secrets = loadSecrets(config.dataDir);
   const db = openDatabase(path.join(config.dataDir, DATABASE_FILE), { cacheMb: config.dbCacheMb });
-  const checkpointer = new WalCheckpointer(db, log.child({ component: 'store' }));
   const registry = new SqliteRegistry(db, secrets.mobileKey);
   const clients = new SqliteClientStore(db, secrets.apiKeyKey);
   const sessions = new SqliteSessionStore(db);
@@ -82,6 +81,8 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     events: metrics,
   });
 
+  // Last: nothing after it can fail and leave its thread and connection open.
+  const checkpointer = new WalCheckpointer(db, log.child({ component: 'store' }));
   return {
     config,
     log,
