@@ -190,17 +190,16 @@ export class SessionService {
     return {
       issue,
       deliver: () => {
-        if (found.registered) {
-          const text = otpSmsText({
-            code: otp,
-            clientName: client.name,
-            purpose: session.purpose,
-            embeddingHost: session.origin ? new URL(session.origin).host : null,
-            serviceHost: this.#d.serviceHost,
-            validMinutes: Math.ceil(limits.otpTtlSeconds / 60),
-          });
-          this.#d.sms.dispatch({ to: person.mobile, text }, { sessionId: session.id });
-        }
+        // The text is written for every request, registered or not: the same work on the request path.
+        const text = otpSmsText({
+          code: otp,
+          clientName: client.name,
+          purpose: session.purpose,
+          embeddingHost: session.origin ? new URL(session.origin).host : null,
+          serviceHost: this.#d.serviceHost,
+          validMinutes: Math.ceil(limits.otpTtlSeconds / 60),
+        });
+        if (found.registered) this.#d.sms.dispatch({ to: person.mobile, text }, { sessionId: session.id });
         this.#d.events.otpSent();
         return {
           expires_in: limits.otpTtlSeconds,

@@ -91,7 +91,7 @@ const MIGRATIONS: readonly string[] = [
 
 export interface OpenOptions {
   /**
-   * SQLite page cache, MB (SQLite's default is 2). The mobile index is keyed by an HMAC, so
+   * SQLite page cache, MB (better-sqlite3's build default is 16). The mobile index is keyed by an HMAC, so
    * inserts and lookups land on random pages: a bulk import wants a large cache; the service
    * keeps a smaller one (KYCVS_DB_CACHE_MB), its reads being served from the OS page cache too.
    */
