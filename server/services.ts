@@ -13,7 +13,7 @@ import { type SessionStore, SqliteSessionStore } from './sessions/session-store.
 import { KeyStore } from './signing/key-store.ts';
 import { StatusTokenSigner } from './signing/status-token.ts';
 import { SmsDispatcher } from './sms/dispatcher.ts';
-import { HttpGatewaySmsSender } from './sms/http-gateway.ts';
+import { ThreadedSmsSender } from './sms/threaded-sender.ts';
 import { OutboxSmsSender } from './sms/outbox.ts';
 import type { SmsSender } from './sms/sms.ts';
 import { WalCheckpointer } from './store/checkpointer.ts';
@@ -54,7 +54,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   let outbox: OutboxSmsSender | null = null;
   let sender: SmsSender;
   if (config.smsGateway) {
-    sender = new HttpGatewaySmsSender(config.smsGateway);
+    sender = new ThreadedSmsSender(config.smsGateway);
   } else if (config.demo) {
     sender = outbox = new OutboxSmsSender();
   } else {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../threads/ts-worker.ts';
 import { CsvHeaderError, emptyFileError } from './csv-rows.ts';
 import type { StagedRows } from './registry.ts';
 
@@ -34,9 +35,7 @@ const AHEAD_PER_PARSER = 2;
 const idle: Worker[] = [];
 
 function startParser(): Worker {
-  const worker = new Worker(new URL('./csv-worker-boot.mjs', import.meta.url), {
-    workerData: { entry: new URL('./csv-worker.ts', import.meta.url).href },
-  });
+  const worker = startTsWorker(new URL('./csv-worker.ts', import.meta.url));
   // One that dies while idle leaves the pool (an import would wait for it forever); while an
   // import uses it, that import's own listeners turn its error or exit into the import's error.
   worker.on('error', () => undefined);
