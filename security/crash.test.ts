@@ -52,7 +52,7 @@ const start = () =>
  * Runs flows on `server` with WORKERS concurrent clients until it dies. Each token a client
  * receives is pushed to `received` the moment its answer is read.
  */
-async function load(server: ChildServer, round: number, received: Received[], stats: { inFlight: number; flows: number }): Promise<void> {
+async function load(server: ChildServer, round: number, received: Received[], denied: string[], stats: { inFlight: number; flows: number }): Promise<void> {
   let dead = false;
   void server.exited.then(() => (dead = true));
   let seq = 0;
@@ -72,10 +72,24 @@ async function load(server: ChildServer, round: number, received: Received[], st
         });
         if (text === 'dead') break;
         const otp = OTP_IN_TEXT.exec(text)![1]!;
-        const verified = await server.api('POST', `/v1/sessions/${created.body.session_id}/otp/verify`, { apiKey: client.apiKey, json: { otp, consent: true } });
+        const sessionId = created.body.session_id as string;
+        // Two flows in three: the backend consents with the code (otp_sent → completed at once). The
+        // third asks the citizen: code → verified with a ticket → the citizen's allow, or (1 in 6) deny.
+        const askCitizen = n % 3 === 2;
+        const verified = await server.api('POST', `/v1/sessions/${sessionId}/otp/verify`, { apiKey: client.apiKey, json: askCitizen ? { otp } : { otp, consent: true } });
         if (verified.status !== 200) throw new Error(`verify ${verified.status} ${verified.text}`);
-        const token = verified.body.token as string;
-        received.push({ token, sessionId: created.body.session_id, jti: decodeJws(token).payload.jti as string, clientId: client.id, round });
+        let token = verified.body.token as string;
+        if (askCitizen) {
+          const decision = n % 6 === 5 ? 'deny' : 'allow';
+          const decided = await server.api('POST', `/v1/sessions/${sessionId}/consent`, { json: { decision, consent_ticket: verified.body.consent_ticket } });
+          if (decided.status !== 200) throw new Error(`consent ${decided.status} ${decided.text}`);
+          if (decision === 'deny') {
+            denied.push(sessionId);
+            continue;
+          }
+          token = decided.body.token as string;
+        }
+        received.push({ token, sessionId, jti: decodeJws(token).payload.jti as string, clientId: client.id, round });
         stats.flows++;
       } catch (err) {
         // A request cut off by the kill; anything else while the server lives is a failure.
@@ -108,7 +122,7 @@ interface SessionRow {
 }
 
 /** Checks the data dir with no server running; returns what it found. */
-function inspect(received: Received[]): { lost: number; sessions: number; audits: number; stuckVerified: number } {
+function inspect(received: Received[], denied: string[]): { lost: number; sessions: number; audits: number; stuckVerified: number } {
   const db = new Database(path.join(dataDir, DATABASE_FILE));
   try {
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
@@ -166,6 +180,11 @@ function inspect(received: Received[]): { lost: number; sessions: number; audits
       const ok = s?.state === 'completed' && s.token === r.token && s.token_jti === r.jti && audit.length === 1 && audit[0]!.token_jti === r.jti;
       if (!ok) lost++;
     }
+    // A refusal the citizen was told was recorded is recorded too.
+    for (const id of denied) {
+      const s = byId.get(id);
+      if (s?.state !== 'denied' || (auditsBySession.get(id) ?? []).length !== 1) lost++;
+    }
     return { lost, sessions: sessions.length, audits: audits.length, stuckVerified };
   } finally {
     db.close();
@@ -174,6 +193,7 @@ function inspect(received: Received[]): { lost: number; sessions: number; audits
 
 test(`SIGKILL ${KILLS} times under a load of concurrent flows: every token received has its records, nothing half-written, integrity ok`, async (t) => {
   const received: Received[] = [];
+  const denied: string[] = [];
   let totalLost = 0;
   let inFlightAtKills = 0;
   for (let round = 1; round <= KILLS; round++) {
@@ -189,7 +209,7 @@ test(`SIGKILL ${KILLS} times under a load of concurrent flows: every token recei
       assert.ok([0, 1, 2].includes(verified.status));
     }
     const stats = { inFlight: 0, flows: 0 };
-    const running = load(server, round, received, stats);
+    const running = load(server, round, received, denied, stats);
     // Kill mid-load: once this round has produced some tokens, at a moment when requests are in flight.
     const threshold = 15 + Math.floor(Math.random() * 30);
     await waitFor(() => stats.flows >= threshold && stats.inFlight > 0, { timeoutMs: 30_000, intervalMs: 5, what: `${threshold} flows in round ${round}` });
@@ -198,13 +218,13 @@ test(`SIGKILL ${KILLS} times under a load of concurrent flows: every token recei
     await server.kill('SIGKILL');
     await running;
     current = null;
-    const found = inspect(received);
+    const found = inspect(received, denied);
     totalLost += found.lost;
     t.diagnostic(
       `figure: kill ${round}: ${stats.flows} tokens this round (${received.length} in all), ${cutOff} flows cut off; ` +
         `the file holds ${found.sessions} sessions, ${found.audits} audit records, ${found.stuckVerified} verified-but-never-completed; records lost ${found.lost}`,
     );
-    assert.equal(found.lost, 0, `round ${round}: tokens without their records`);
+    assert.equal(found.lost, 0, `round ${round}: tokens or refusals without their records`);
   }
   // A last clean start: everything received reads back, then a graceful stop.
   const server = (current = await start());
@@ -214,6 +234,8 @@ test(`SIGKILL ${KILLS} times under a load of concurrent flows: every token recei
   }
   assert.deepEqual(await server.kill('SIGTERM'), { code: 0, signal: null });
   current = null;
-  t.diagnostic(`figure: kills survived ${KILLS}, tokens received ${received.length}, flows in flight at the kills ${inFlightAtKills}, records lost ${totalLost}`);
+  t.diagnostic(
+    `figure: kills survived ${KILLS}, tokens received ${received.length}, refusals acknowledged ${denied.length}, flows in flight at the kills ${inFlightAtKills}, records lost ${totalLost}`,
+  );
   assert.equal(totalLost, 0);
 });
