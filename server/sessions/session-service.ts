@@ -2,6 +2,7 @@ import { nanoid } from 'nanoid';
 import type {
   ConsentResponse,
   CreateSessionResponse,
+  SendOtpRequest,
   SendOtpResponse,
   SessionContext,
   SessionView,
@@ -54,11 +55,8 @@ export interface SessionEvents {
   quotaRefused(which: string): void;
 }
 
-/** Who the code is for, as the citizen or the host typed it. */
-export interface Person {
-  mobile: string;
-  name: string;
-}
+/** Who the code is for, as the citizen or the host typed it: the body of `POST …/otp`. */
+type Person = SendOtpRequest;
 
 interface NamedQuota extends Quota {
   /** Metrics label. */

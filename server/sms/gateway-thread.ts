@@ -1,11 +1,11 @@
 // Worker thread: sends texts to the operator's gateway for ThreadedSmsSender.
 import { parentPort, workerData } from 'node:worker_threads';
-import { HttpGatewaySmsSender } from './http-gateway.ts';
+import { type HttpGatewayOptions, HttpGatewaySmsSender } from './http-gateway.ts';
 import { SmsDeliveryError } from './sms.ts';
 import type { SendReply, SendRequest } from './threaded-sender.ts';
 
 const port = parentPort!;
-const sender = new HttpGatewaySmsSender((workerData as { data: ConstructorParameters<typeof HttpGatewaySmsSender>[0] }).data);
+const sender = new HttpGatewaySmsSender((workerData as { data: HttpGatewayOptions }).data);
 
 port.on('message', ({ id, message }: SendRequest) => {
   sender.send(message).then(
