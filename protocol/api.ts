@@ -27,6 +27,8 @@ export const API_ERRORS = {
   method_not_allowed: 405,
   invalid_state: 409,
   otp_not_sent: 409,
+  person_mismatch: 409,
+  name_not_matched: 409,
   session_expired: 410,
   otp_expired: 410,
   payload_too_large: 413,
@@ -54,6 +56,8 @@ export interface ApiErrorBody {
   /** invalid_request: which fields were wrong, never their values. */
   fields?: string[];
 }
+
+export type PersonFixedBy = 'backend' | 'citizen';
 
 export type SessionState = 'created' | 'otp_sent' | 'verified' | 'completed' | 'denied' | 'locked' | 'expired';
 
@@ -103,17 +107,25 @@ export interface VerifyOtpRequest {
   consent?: boolean;
 }
 
+/**
+ * The answer to a correct code. It never carries the status: a status leaves the service only in
+ * a token, after an `allow` written to the audit in the same transaction.
+ */
 export interface VerifyOtpResponse {
-  vaccination_status: VaccinationStatus;
-  name_matched: boolean;
-  /** With `consent: true`: the signed status token. */
-  token?: string;
   /**
    * Without `consent: true`: proof that the caller is the one who entered the OTP, required by
-   * `/consent`. Only the widget holds it, so a host that knows the session id cannot answer
-   * "allow" on the citizen's behalf.
+   * `/consent`. A host that knows the session id but not the code cannot answer for the citizen.
    */
   consent_ticket?: string;
+  /**
+   * Only to a caller without an API key (the frame, where the code's holder typed the name):
+   * whether the name matches someone registered on the mobile. A name that matches no one
+   * can be refused or corrected, never shared as "not vaccinated".
+   */
+  name_matched?: boolean;
+  /** With `consent: true` (host backend, API key): the signed status token, and the status it carries. */
+  token?: string;
+  vaccination_status?: VaccinationStatus;
 }
 
 export interface ConsentRequest {
@@ -145,6 +157,11 @@ export interface SessionView {
   nonce: string | null;
   created_at: string;
   expires_at: string;
+  /**
+   * Who fixed the person this session is about: the host backend (mobile and name given at
+   * creation), the citizen (by the first code), or nobody yet. Never who the person is.
+   */
+  person_fixed_by: PersonFixedBy | null;
   /** Present once the citizen allowed sharing. */
   vaccination_status?: VaccinationStatus;
   token?: string;

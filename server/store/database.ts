@@ -87,6 +87,13 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (key, window_start)
   ) STRICT, WITHOUT ROWID;
   `,
+  // Public (keyless, widget-made) sessions become a per-client choice; clients made before this keep
+  // them, new ones opt in. A session's person is fixed by its first code: the name is kept as a keyed hash.
+  `
+  ALTER TABLE clients ADD COLUMN widget_sessions INTEGER NOT NULL DEFAULT 1 CHECK (widget_sessions IN (0, 1));
+  ALTER TABLE sessions ADD COLUMN name_hash BLOB;
+  ALTER TABLE sessions ADD COLUMN person_fixed_by TEXT CHECK (person_fixed_by IN ('backend', 'citizen'));
+  `,
 ];
 
 export interface OpenOptions {
