@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SessionEvents } from './sessions/session-service.ts';
+import type { SessionEvents } from './sessions/flow-context.ts';
 import type { SmsEvents } from './sms/dispatcher.ts';
 
 /** Prometheus metrics: counts of what happened, labelled by route and outcome, never by person. */

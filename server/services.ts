@@ -5,10 +5,11 @@ import { seedDemoClients } from './clients/demo-clients.ts';
 import type { Config } from './config.ts';
 import { type AuditLog, SqliteAuditLog } from './consent/audit.ts';
 import { Metrics } from './metrics.ts';
+import { deriveAddressKey } from './quotas/address-key.ts';
 import { type RateCounter, SqliteRateCounter } from './quotas/rate-counter.ts';
 import { seedDemoRegistry } from './registry/demo-seed.ts';
 import { type Registry, SqliteRegistry } from './registry/registry.ts';
-import { SessionService } from './sessions/session-service.ts';
+import { SessionFlow } from './sessions/endpoints.ts';
 import { type SessionStore, SqliteSessionStore } from './sessions/session-store.ts';
 import { KeyStore } from './signing/key-store.ts';
 import { StatusTokenSigner } from './signing/status-token.ts';
@@ -31,7 +32,9 @@ export interface Services {
   audit: AuditLog;
   counters: RateCounter;
   keys: KeyStore;
-  flow: SessionService;
+  flow: SessionFlow;
+  /** Key for the keyed hashes of callers' addresses (per-address quotas). */
+  addressSecret: Buffer;
   sms: SmsDispatcher;
   /** Demo mode only: the texts "sent", for the demo page. */
   outbox: OutboxSmsSender | null;
@@ -67,7 +70,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     await seedDemoClients(clients, config);
   }
 
-  const flow = new SessionService({
+  const flow = new SessionFlow({
     sessions,
     clients,
     registry,
@@ -94,6 +97,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     counters,
     keys,
     flow,
+    addressSecret: deriveAddressKey(secrets),
     sms,
     outbox,
     metrics,

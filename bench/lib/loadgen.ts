@@ -241,8 +241,8 @@ function onAnswer(mode: 'server' | 'widget', flow: Flow, stage: Stage, status: n
       return;
     case 'verify': {
       const verified = body as unknown as VerifyOtpResponse;
-      if (verified.name_matched !== true) countError('verify: name not matched');
       if (mode === 'server') finish(flow, verified.token, verified.vaccination_status);
+      else if (verified.name_matched !== true) countError('verify: name not matched');
       else {
         flow.ticket = verified.consent_ticket ?? null;
         ready.consent.push(flow);

@@ -1,6 +1,7 @@
-import type { SessionState, VaccinationStatus } from '../../protocol/api.ts';
+import type { PersonFixedBy, SessionState, VaccinationStatus } from '../../protocol/api.ts';
 import { type AuditEvent, prepareAuditInsert } from '../consent/audit.ts';
 import type { Db } from '../store/database.ts';
+import { FINAL_STATES, fromStatesSql, TRANSITIONS } from './transitions.ts';
 
 export type SessionMode = 'widget' | 'server';
 
@@ -16,6 +17,9 @@ export interface Session {
   createdAt: number;
   expiresAt: number;
   mobileHash: Buffer | null;
+  /** Keyed hash of the name's match key: with `mobileHash`, the person this session is about. */
+  nameHash: Buffer | null;
+  personFixedBy: PersonFixedBy | null;
   otpHash: Buffer | null;
   otpSentAt: number | null;
   otpExpiresAt: number | null;
@@ -32,14 +36,17 @@ export interface Session {
 
 export type NewSession = Pick<Session, 'id' | 'clientId' | 'mode' | 'origin' | 'purpose' | 'nonce' | 'createdAt' | 'expiresAt'>;
 
-/**
- * The state a token may be issued from: `verified` (the citizen chose Share), or `otp_sent` with
- * the very code that was just checked (a host backend verifying with consent: true).
- */
-export type CompletableFrom = { state: 'verified' } | { state: 'otp_sent'; otpHash: Buffer };
+/** The transitions that end in a token. */
+export type DisclosingTransition = 'allow' | 'consent_with_code';
+
+/** Live sessions run out; ended ones keep their outcome. */
+export function isExpired(session: Pick<Session, 'expiresAt' | 'state'>, now: number): boolean {
+  return now >= session.expiresAt && !FINAL_STATES.includes(session.state);
+}
 
 export interface OtpIssue {
   mobileHash: Buffer;
+  nameHash: Buffer;
   otpHash: Buffer;
   sentAt: number;
   otpExpiresAt: number;
@@ -49,23 +56,38 @@ export interface OtpIssue {
 }
 
 /**
- * Session persistence. Every state change is a compare-and-set on the state it expects, so two
- * processes (or two concurrent requests) can never both move one session forward: at most one
- * verify succeeds, at most one token is issued.
+ * Session persistence. Every state change is a compare-and-set on the states the transitions table
+ * allows it from, so two processes (or two concurrent requests) can never both move one session
+ * forward: at most one verify succeeds, at most one token is issued, at most one decision stands.
  */
 export interface SessionStore {
   create(session: NewSession): Promise<void>;
-  /** Creates a session whose first code is already sent (server-to-server with the person given): one write. */
+  /**
+   * Creates a session whose first code is already sent (server-to-server with the person given),
+   * its person fixed by the backend: one write.
+   */
   createWithOtp(session: NewSession, otp: OtpIssue): Promise<void>;
   get(id: string): Promise<Session | null>;
-  /** Stores a (re)sent OTP if the session still has had exactly `previousSends` sends. */
+  /**
+   * Stores a (re)sent OTP if the session still has had exactly `previousSends` sends and is about
+   * no one else: the first code fixes the person (by the citizen), a resend must be for the same one.
+   */
   recordOtpSent(id: string, previousSends: number, otp: OtpIssue): Promise<boolean>;
   /** Counts a wrong OTP; locks the session at `maxAttempts`. Null if the session was not awaiting an OTP. */
   recordWrongOtp(id: string, maxAttempts: number): Promise<{ failedAttempts: number; state: SessionState } | null>;
   /** otp_sent → verified, only while the stored OTP is still the one that was checked. */
   markVerified(id: string, otpHash: Buffer, consentTicketHash: Buffer): Promise<boolean>;
-  /** `from` → completed with the token and its audit record, in one transaction. */
-  complete(id: string, from: CompletableFrom, token: { token: string; jti: string }, audit: AuditEvent): Promise<boolean>;
+  /**
+   * → completed with the token and its `allow` audit record, in one transaction. From `otp_sent`
+   * (consent_with_code) only while the stored code is still `otpHash`, the one just checked.
+   */
+  complete(
+    id: string,
+    transition: DisclosingTransition,
+    otpHash: Buffer | null,
+    token: { token: string; jti: string },
+    audit: AuditEvent,
+  ): Promise<boolean>;
   /** verified → denied with its audit record, in one transaction. */
   deny(id: string, audit: AuditEvent): Promise<boolean>;
   /** Removes finished and expired sessions older than `before`; audit records stay. */
@@ -83,6 +105,8 @@ interface SessionRow {
   created_at: number;
   expires_at: number;
   mobile_hash: Buffer | null;
+  name_hash: Buffer | null;
+  person_fixed_by: PersonFixedBy | null;
   otp_hash: Buffer | null;
   otp_sent_at: number | null;
   otp_expires_at: number | null;
@@ -109,6 +133,8 @@ function fromRow(r: SessionRow): Session {
     createdAt: r.created_at,
     expiresAt: r.expires_at,
     mobileHash: r.mobile_hash,
+    nameHash: r.name_hash,
+    personFixedBy: r.person_fixed_by,
     otpHash: r.otp_hash,
     otpSentAt: r.otp_sent_at,
     otpExpiresAt: r.otp_expires_at,
@@ -139,35 +165,40 @@ export class SqliteSessionStore implements SessionStore {
       ),
       insertWithOtp: db.prepare(
         `INSERT INTO sessions (id, client_id, mode, origin, purpose, nonce, state, created_at, expires_at, sends,
-           mobile_hash, otp_hash, otp_sent_at, otp_expires_at, vaccination_status, name_matched, subject)
-         VALUES (@id, @clientId, @mode, @origin, @purpose, @nonce, 'otp_sent', @createdAt, @expiresAt, 1,
-           @mobileHash, @otpHash, @sentAt, @otpExpiresAt, @vaccinationStatus, @nameMatched, @subject)`,
+           mobile_hash, name_hash, person_fixed_by, otp_hash, otp_sent_at, otp_expires_at, vaccination_status, name_matched, subject)
+         VALUES (@id, @clientId, @mode, @origin, @purpose, @nonce, '${TRANSITIONS.send_code.to}', @createdAt, @expiresAt, 1,
+           @mobileHash, @nameHash, 'backend', @otpHash, @sentAt, @otpExpiresAt, @vaccinationStatus, @nameMatched, @subject)`,
       ),
       get: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
       otpSent: db.prepare(
-        `UPDATE sessions SET state = 'otp_sent', sends = sends + 1, mobile_hash = @mobileHash, otp_hash = @otpHash,
+        `UPDATE sessions SET state = '${TRANSITIONS.send_code.to}', sends = sends + 1, mobile_hash = @mobileHash,
+           name_hash = @nameHash, person_fixed_by = COALESCE(person_fixed_by, 'citizen'), otp_hash = @otpHash,
            otp_sent_at = @sentAt, otp_expires_at = @otpExpiresAt, vaccination_status = @vaccinationStatus,
            name_matched = @nameMatched, subject = @subject
-         WHERE id = @id AND state IN ('created', 'otp_sent') AND sends = @previousSends`,
+         WHERE id = @id AND state IN (${fromStatesSql('send_code')}) AND sends = @previousSends
+           AND (mobile_hash IS NULL OR (mobile_hash = @mobileHash AND name_hash = @nameHash))`,
       ),
       wrongOtp: db.prepare<[number, number, string], { failed_attempts: number; state: SessionState }>(
         `UPDATE sessions SET failed_attempts = failed_attempts + 1,
            state = CASE WHEN failed_attempts + 1 >= ? THEN 'locked' ELSE state END,
            otp_hash = CASE WHEN failed_attempts + 1 >= ? THEN NULL ELSE otp_hash END
-         WHERE id = ? AND state = 'otp_sent' RETURNING failed_attempts, state`,
+         WHERE id = ? AND state IN (${fromStatesSql('wrong_code')}) RETURNING failed_attempts, state`,
       ),
       verified: db.prepare(
-        `UPDATE sessions SET state = 'verified', otp_hash = NULL, consent_ticket_hash = ?
-         WHERE id = ? AND state = 'otp_sent' AND otp_hash = ?`,
+        `UPDATE sessions SET state = '${TRANSITIONS.verify_code.to}', otp_hash = NULL, consent_ticket_hash = ?
+         WHERE id = ? AND state IN (${fromStatesSql('verify_code')}) AND otp_hash = ?`,
       ),
-      complete: db.prepare(
-        `UPDATE sessions SET state = 'completed', token = ?, token_jti = ?, completed_at = ? WHERE id = ? AND state = 'verified'`,
+      allow: db.prepare(
+        `UPDATE sessions SET state = '${TRANSITIONS.allow.to}', token = ?, token_jti = ?, completed_at = ?
+         WHERE id = ? AND state IN (${fromStatesSql('allow')})`,
       ),
-      completeFromOtp: db.prepare(
-        `UPDATE sessions SET state = 'completed', otp_hash = NULL, token = ?, token_jti = ?, completed_at = ?
-         WHERE id = ? AND state = 'otp_sent' AND otp_hash = ?`,
+      consentWithCode: db.prepare(
+        `UPDATE sessions SET state = '${TRANSITIONS.consent_with_code.to}', otp_hash = NULL, token = ?, token_jti = ?, completed_at = ?
+         WHERE id = ? AND state IN (${fromStatesSql('consent_with_code')}) AND otp_hash = ?`,
       ),
-      deny: db.prepare(`UPDATE sessions SET state = 'denied', completed_at = ? WHERE id = ? AND state = 'verified'`),
+      deny: db.prepare(
+        `UPDATE sessions SET state = '${TRANSITIONS.deny.to}', completed_at = ? WHERE id = ? AND state IN (${fromStatesSql('deny')})`,
+      ),
       prune: db.prepare<[number]>('DELETE FROM sessions WHERE expires_at < ?'),
     };
   }
@@ -199,12 +230,18 @@ export class SqliteSessionStore implements SessionStore {
     return this.#statements.verified.run(consentTicketHash, id, otpHash).changes === 1;
   }
 
-  async complete(id: string, from: CompletableFrom, token: { token: string; jti: string }, audit: AuditEvent): Promise<boolean> {
+  async complete(
+    id: string,
+    transition: DisclosingTransition,
+    otpHash: Buffer | null,
+    token: { token: string; jti: string },
+    audit: AuditEvent,
+  ): Promise<boolean> {
     return this.#db.transaction(() => {
       const updated =
-        from.state === 'verified'
-          ? this.#statements.complete.run(token.token, token.jti, audit.at, id)
-          : this.#statements.completeFromOtp.run(token.token, token.jti, audit.at, id, from.otpHash);
+        transition === 'allow'
+          ? this.#statements.allow.run(token.token, token.jti, audit.at, id)
+          : this.#statements.consentWithCode.run(token.token, token.jti, audit.at, id, otpHash);
       if (updated.changes !== 1) return false;
       this.#insertAudit(audit);
       return true;

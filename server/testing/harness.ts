@@ -66,6 +66,12 @@ export interface TestServerOptions {
   configure?: (config: Config) => void;
   /** Reuse a data dir (e.g. a restart); it is then not removed on close. */
   dataDir?: string;
+  /**
+   * Keep the demo clients exactly as the demo seeds them. By default the harness also lets the demo
+   * railway accept keyless sessions, so tests can drive the frame's path as the railway (the demo
+   * seeds it backend-sessions-only; security/public-clients.test.ts checks that setting).
+   */
+  demoClientsAsSeeded?: boolean;
 }
 
 export interface TestServer {
@@ -122,6 +128,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const config = loadConfig(env);
     options.configure?.(config);
     const services = await createServices(config, createLogger('info', sink));
+    if (!options.demoClientsAsSeeded) await services.clients.update(DEMO.railway.id, { widgetSessions: true });
     let running: RunningServer;
     try {
       running = await startServer(config, services);

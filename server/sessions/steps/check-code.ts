@@ -1,0 +1,23 @@
+import { ApiError } from '../../errors.ts';
+import { otpMatches } from '../../otp/otp.ts';
+import type { Step } from '../flow-context.ts';
+import { DAY, lockedError, wrongCodesPerMobile } from './locks.ts';
+
+/**
+ * The code must be the one stored. A wrong one counts against the session (locked at the last try)
+ * and against the mobile for the day, so guessing across many sessions gains nothing.
+ */
+export const checkCode: Step<{ otp: string }> = async (ctx) => {
+  const session = ctx.get('session');
+  const { secrets, sessions, counters, limits, events } = ctx.deps;
+  if (session.otpHash !== null && otpMatches(secrets.otpKey, session.id, ctx.input.otp, session.otpHash)) return;
+  const counted = await sessions.recordWrongOtp(session.id, limits.maxWrongOtpPerSession);
+  const perMobile = await counters.hit(wrongCodesPerMobile(session.mobileHash!), limits.maxWrongOtpPerMobilePerDay, DAY, ctx.now);
+  const mobileLocked = perMobile.count >= limits.maxWrongOtpPerMobilePerDay;
+  const sessionLocked = counted === null || counted.state === 'locked';
+  events.otpFailed(mobileLocked || sessionLocked);
+  // The mobile's lock lasts until its day of wrong codes rolls over; a session's until the session expires.
+  if (mobileLocked) throw lockedError(perMobile.retryAfter);
+  if (sessionLocked) throw lockedError(Math.max(1, Math.ceil((session.expiresAt - ctx.now) / 1000)));
+  throw new ApiError('otp_invalid', 'That code is not right.', { attempts_left: limits.maxWrongOtpPerSession - counted.failedAttempts });
+};
