@@ -63,6 +63,16 @@ const triggers: Record<Exclude<ApiErrorCode, 'internal_error'>, () => Promise<Ap
   session_not_found: () => server.api('GET', '/v1/sessions/ses_AAAAAAAAAAAAAAAAAAAAAAAA', { apiKey: DEMO.railway.apiKey }),
   method_not_allowed: () => server.api('DELETE', '/v1/sessions'),
   invalid_state: async () => consent(server, await createSession(server, RAILWAY_WIDGET), 'allow', 'ticket'),
+  person_mismatch: async () => {
+    const { id } = await freshOtpSession();
+    return sendOtp(id, DEMO.arjun);
+  },
+  name_not_matched: async () => {
+    const id = await createSession(server, RAILWAY_WIDGET);
+    const otp = await requestOtp(server, id, { mobile: DEMO.asha.mobile, name: 'Asha Varma' });
+    const verified = await verifyOtp(server, id, otp);
+    return consent(server, id, 'allow', verified.body.consent_ticket);
+  },
   otp_not_sent: async () => verifyOtp(server, await createSession(server, RAILWAY_WIDGET), '123456'),
   session_expired: async () => {
     // A session whose lifetime is over (expiry itself, in real time, is in expiry.test.ts).
@@ -106,7 +116,8 @@ describe('every API error code', () => {
     test(`${code} → ${API_ERRORS[code]}`, async () => {
       const res = await trigger();
       assertApiError(res, code);
-      if (code === 'resend_too_soon' || code === 'rate_limited') {
+      if (res.status === 429) {
+        // Every 429, the per-session lock included: the body and the header say when to retry.
         assert.ok(res.body.retry_after >= 1, 'a wait that ends says when to retry');
         assert.equal(res.headers.get('retry-after'), String(res.body.retry_after));
       }
