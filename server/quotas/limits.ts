@@ -1,10 +1,14 @@
-/** Abuse limits. Defaults suit one national deployment; each can be tuned by environment. */
+/**
+ * Abuse limits. Defaults suit one national deployment; each can be tuned by environment. Every
+ * "per hour / minute / day" is a sliding window (server/quotas/rate-counter.ts): no interval of that
+ * length, wherever it starts, admits more. "Per IP" is per IPv4 address or per IPv6 /64.
+ */
 export interface Limits {
   otpTtlSeconds: number;
   resendAfterSeconds: number;
   maxSendsPerSession: number;
   maxWrongOtpPerSession: number;
-  /** Wrong OTPs for one mobile across all sessions in a day before that mobile is locked for the day. */
+  /** Wrong OTPs for one mobile across all sessions in any 24 hours before that mobile is locked (rolling, no midnight reset). */
   maxWrongOtpPerMobilePerDay: number;
   smsPerMobilePerHour: number;
   smsPerClientPerHour: number;

@@ -2,8 +2,12 @@ import type { Db } from '../store/database.ts';
 
 export interface RateDecision {
   allowed: boolean;
+  /** Events counted in the sliding window (for `hit`, this one included). */
   count: number;
-  /** Seconds until the current window ends. */
+  /**
+   * Seconds until one more event fits the quota, if nothing else comes in: a retry after this
+   * many seconds is admitted. 0 when one fits now.
+   */
   retryAfter: number;
 }
 
@@ -14,8 +18,10 @@ export interface Quota {
 }
 
 /**
- * Fixed-window counters kept in the shared store, not in process memory, so every app process
- * behind a load balancer sees the same count.
+ * Sliding-window counters kept in the shared store, not in process memory, so every app process
+ * behind a load balancer sees the same count. For every quota (key, limit L, window T) at most L
+ * events are admitted in ANY interval of length T — there is no boundary at which a new window
+ * opens. A key is used with one window length only.
  */
 export interface RateCounter {
   /** Counts one event for `key` and says whether it is within `limit` for the window. */
@@ -27,47 +33,90 @@ export interface RateCounter {
    * concurrent requests cannot both slip under a limit. Returns the first full quota, or null.
    */
   hitAll<Q extends Quota>(quotas: readonly Q[], now?: number): Promise<{ quota: Q; decision: RateDecision } | null>;
-  /** Drops windows that ended before `now` minus a day. */
+  /** Drops counts that no window can reach any more. */
   prune(now?: number): Promise<number>;
 }
 
+export interface SqliteRateCounterOptions {
+  /**
+   * Sub-windows per window (must divide 1000, so a sub-window is a whole number of ms for every
+   * whole-second window). More: a refused caller waits less beyond the true sliding window
+   * (at most T / subWindows), at the cost of more rows to sum per check.
+   */
+  subWindows?: number;
+  /** The longest window any quota may use; `prune` keeps everything such a window can still reach. */
+  longestWindowSeconds?: number;
+}
+
+/**
+ * A sliding window made of sub-windows. Each quota's window T is cut into k sub-windows of
+ * length s = T / k, aligned to the epoch; a row (key, window_start, count) counts the events of
+ * one sub-window. A check sums, conservatively, every sub-window that overlaps [now − T, now]:
+ * k + 1 of them, spanning up to T + s. So an event admitted at t saw every event admitted in
+ * [t − T, t] and found fewer than L: whatever interval of length T one picks, its last admitted
+ * event had at most L − 1 others before it in that interval. The price: a full quota frees up to
+ * s later than a true sliding log would (the oldest counted sub-window must leave entirely).
+ * Rows per key: at most k + 1 inside the window; the table shape is that of the fixed windows
+ * this replaces (whose rows, starting at a multiple of T, read as the first sub-window of T).
+ */
 export class SqliteRateCounter implements RateCounter {
+  readonly #subWindows: number;
+  readonly #longestMs: number;
   readonly #increment;
-  readonly #read;
+  readonly #sum;
+  readonly #rows;
   readonly #prune;
   readonly #hitAll;
+  readonly #hit;
 
-  constructor(db: Db) {
+  constructor(db: Db, { subWindows = 20, longestWindowSeconds = 86_400 }: SqliteRateCounterOptions = {}) {
+    if (!Number.isInteger(subWindows) || subWindows < 1 || 1000 % subWindows !== 0) {
+      throw new Error(`subWindows must divide 1000, got ${subWindows}`);
+    }
+    this.#subWindows = subWindows;
+    this.#longestMs = longestWindowSeconds * 1000;
     this.#increment = db.prepare<[string, number], { count: number }>(
       `INSERT INTO rate_counters (key, window_start, count) VALUES (?, ?, 1)
        ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1 RETURNING count`,
     );
-    this.#read = db.prepare<[string, number], { count: number }>(
-      'SELECT count FROM rate_counters WHERE key = ? AND window_start = ?',
+    this.#sum = db.prepare<[string, number, number], { n: number | null }>(
+      'SELECT sum(count) AS n FROM rate_counters WHERE key = ? AND window_start >= ? AND window_start <= ?',
+    );
+    this.#rows = db.prepare<[string, number, number], { start: number; count: number }>(
+      `SELECT window_start AS start, count FROM rate_counters
+       WHERE key = ? AND window_start >= ? AND window_start <= ? ORDER BY window_start`,
     );
     this.#prune = db.prepare<[number]>('DELETE FROM rate_counters WHERE window_start < ?');
     // One IMMEDIATE transaction: a single commit for all quotas, and no other writer in between.
     this.#hitAll = db.transaction((quotas: readonly Quota[], now: number) => {
+      const pending = new Map<string, number>();
       for (const [index, q] of quotas.entries()) {
-        const start = windowStart(now, q.windowSeconds);
-        const count = this.#read.get(q.key, start)?.count ?? 0;
-        if (count >= q.limit) return { index, decision: { ...decide(count, q.limit, start, q.windowSeconds, now), allowed: false } };
+        const span = this.#span(q.windowSeconds, now);
+        // The same key twice in one call counts twice: the second sees the first.
+        const before = pending.get(q.key) ?? 0;
+        const count = this.#count(q.key, span) + before;
+        if (count >= q.limit) return { index, decision: this.#decide(q.key, q.limit, span, now, count, false) };
+        pending.set(q.key, before + 1);
       }
-      for (const q of quotas) this.#increment.get(q.key, windowStart(now, q.windowSeconds));
+      for (const q of quotas) this.#increment.get(q.key, this.#span(q.windowSeconds, now).current);
       return null;
+    });
+    this.#hit = db.transaction((key: string, limit: number, windowSeconds: number, now: number) => {
+      const span = this.#span(windowSeconds, now);
+      this.#increment.get(key, span.current);
+      const count = this.#count(key, span);
+      return this.#decide(key, limit, span, now, count, count <= limit);
     });
   }
 
   async hit(key: string, limit: number, windowSeconds: number, now = Date.now()): Promise<RateDecision> {
-    const start = windowStart(now, windowSeconds);
-    const { count } = this.#increment.get(key, start)!;
-    return decide(count, limit, start, windowSeconds, now);
+    return this.#hit.immediate(key, limit, windowSeconds, now);
   }
 
   async peek(key: string, limit: number, windowSeconds: number, now = Date.now()): Promise<RateDecision> {
-    const start = windowStart(now, windowSeconds);
-    const count = this.#read.get(key, start)?.count ?? 0;
-    return { ...decide(count, limit, start, windowSeconds, now), allowed: count < limit };
+    const span = this.#span(windowSeconds, now);
+    const count = this.#count(key, span);
+    return this.#decide(key, limit, span, now, count, count < limit);
   }
 
   async hitAll<Q extends Quota>(quotas: readonly Q[], now = Date.now()): Promise<{ quota: Q; decision: RateDecision } | null> {
@@ -76,15 +125,58 @@ export class SqliteRateCounter implements RateCounter {
   }
 
   async prune(now = Date.now()): Promise<number> {
-    return this.#prune.run(now - 2 * 86_400_000).changes;
+    // The oldest sub-window any allowed window still counts starts after now − T − s.
+    const reach = this.#longestMs + this.#longestMs / this.#subWindows;
+    return this.#prune.run(now - reach - 1000).changes;
+  }
+
+  /** The sub-windows a check at `now` counts, by their starts (ms since the epoch). */
+  #span(windowSeconds: number, now: number): Span {
+    if (!Number.isInteger(windowSeconds) || windowSeconds < 1 || windowSeconds * 1000 > this.#longestMs) {
+      throw new Error(`windowSeconds must be a whole number from 1 to ${this.#longestMs / 1000}, got ${windowSeconds}`);
+    }
+    const windowMs = windowSeconds * 1000;
+    const sub = windowMs / this.#subWindows;
+    const current = Math.floor(now / sub) * sub;
+    return {
+      windowMs,
+      sub,
+      oldest: Math.floor((now - windowMs) / sub) * sub,
+      current,
+      // One sub-window ahead as well: a row written by a process whose clock runs slightly ahead
+      // still counts (conservative); a row from a clock far ahead does not lock the key for good.
+      newest: current + sub,
+    };
+  }
+
+  #count(key: string, span: Span): number {
+    return this.#sum.get(key, span.oldest, span.newest)?.n ?? 0;
+  }
+
+  /**
+   * `count` events are in the span (with hitAll, some may be this call's own, not yet written).
+   * One more fits once the events still counted drop below `limit`: sub-window j stops counting
+   * at j + s + T, so walk the rows from the oldest until what remains is below the limit.
+   */
+  #decide(key: string, limit: number, span: Span, now: number, count: number, allowed: boolean): RateDecision {
+    if (count < limit) return { allowed, count, retryAfter: 0 };
+    let remaining = count;
+    let freeAt = now;
+    for (const row of this.#rows.iterate(key, span.oldest, span.newest)) {
+      remaining -= row.count;
+      freeAt = row.start + span.sub + span.windowMs;
+      if (remaining < limit) break;
+    }
+    // This call's own unwritten events (and a limit below 1) never leave: say a whole window.
+    if (remaining >= limit) freeAt = span.current + span.sub + span.windowMs;
+    return { allowed, count, retryAfter: Math.max(1, Math.ceil((freeAt - now) / 1000)) };
   }
 }
 
-function windowStart(now: number, windowSeconds: number): number {
-  const ms = windowSeconds * 1000;
-  return Math.floor(now / ms) * ms;
-}
-
-function decide(count: number, limit: number, start: number, windowSeconds: number, now: number): RateDecision {
-  return { allowed: count <= limit, count, retryAfter: Math.max(1, Math.ceil((start + windowSeconds * 1000 - now) / 1000)) };
+interface Span {
+  windowMs: number;
+  sub: number;
+  oldest: number;
+  current: number;
+  newest: number;
 }
