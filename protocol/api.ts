@@ -48,9 +48,9 @@ export interface ApiErrorBody {
   /** otp_invalid: wrong tries left before the session locks. */
   attempts_left?: number;
   /**
-   * Seconds until trying again can succeed (also in the Retry-After header): on rate_limited,
-   * resend_too_soon, and otp_locked when the mobile is locked for the day. A locked session or
-   * a session out of sends has none: only a new verification helps.
+   * Seconds to wait (also in the Retry-After header), on every 429: rate_limited, resend_too_soon,
+   * otp_locked (a mobile locked for its rolling day of wrong codes: until it frees), and a locked
+   * session or one out of sends (until the session expires: a new verification may start at once).
    */
   retry_after?: number;
   /** invalid_request: which fields were wrong, never their values. */

@@ -111,7 +111,7 @@ describe('no status before the citizen decides', () => {
     await read(sessionId);
     const audit = await server.services.audit.forSession(sessionId);
     assert.deepEqual(audit.map((e) => [e.event, e.clientId, e.vaccinationStatus]), [['allow', DEMO.railway.id, DEMO.arjun.status]]);
-    assert.ok(seen.answers >= 20);
+    assert.ok(seen.answers >= 15, `${seen.answers} answers checked`);
   });
 
   test('a name that matches no one on the mobile is never shared as "not vaccinated": allow and consent: true are refused', async () => {

@@ -8,8 +8,8 @@ import { DEMO, RAILWAY_WIDGET, assertApiError, createSession, startTestServer } 
 const server = await startTestServer();
 after(() => server.close());
 
-const sendCode = (sessionId: string, person: { mobile: string; name: string }) =>
-  server.api('POST', `/v1/sessions/${sessionId}/otp`, { json: person });
+const sendCode = (sessionId: string, { mobile, name }: { mobile: string; name: string }) =>
+  server.api('POST', `/v1/sessions/${sessionId}/otp`, { json: { mobile, name } });
 const view = (sessionId: string) => server.api('GET', `/v1/sessions/${sessionId}`, { apiKey: DEMO.railway.apiKey });
 
 describe('the person of a session is fixed', () => {

@@ -284,7 +284,7 @@ describe('GET /v1/sessions/:id', () => {
     assertApiError(await view(id, DEMO.hotel.apiKey), 'session_not_found');
     const own = await view(id);
     assert.equal(own.status, 200);
-    assert.deepEqual(Object.keys(own.body).sort(), ['client_id', 'created_at', 'expires_at', 'nonce', 'purpose', 'session_id', 'state']);
+    assert.deepEqual(Object.keys(own.body).sort(), ['client_id', 'created_at', 'expires_at', 'nonce', 'person_fixed_by', 'purpose', 'session_id', 'state']);
     assert.equal(own.body.nonce, null);
   });
 

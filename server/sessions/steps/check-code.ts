@@ -1,7 +1,7 @@
 import { ApiError } from '../../errors.ts';
 import { otpMatches } from '../../otp/otp.ts';
 import type { Step } from '../flow-context.ts';
-import { DAY, lockedError, wrongCodesPerMobile } from './locks.ts';
+import { DAY, lockedError, secondsUntilExpiry, wrongCodesPerMobile } from './locks.ts';
 
 /**
  * The code must be the one stored. A wrong one counts against the session (locked at the last try)
@@ -18,6 +18,6 @@ export const checkCode: Step<{ otp: string }> = async (ctx) => {
   events.otpFailed(mobileLocked || sessionLocked);
   // The mobile's lock lasts until its day of wrong codes rolls over; a session's until the session expires.
   if (mobileLocked) throw lockedError(perMobile.retryAfter);
-  if (sessionLocked) throw lockedError(Math.max(1, Math.ceil((session.expiresAt - ctx.now) / 1000)));
+  if (sessionLocked) throw lockedError(secondsUntilExpiry(session, ctx.now));
   throw new ApiError('otp_invalid', 'That code is not right.', { attempts_left: limits.maxWrongOtpPerSession - counted.failedAttempts });
 };

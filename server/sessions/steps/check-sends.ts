@@ -1,12 +1,15 @@
 import { ApiError } from '../../errors.ts';
 import type { Step } from '../flow-context.ts';
+import { secondsUntilExpiry } from './locks.ts';
 
 /** A session sends a handful of codes, each at least `resendAfterSeconds` after the last. */
 export const checkSends: Step = (ctx) => {
   const session = ctx.get('session');
   const { limits } = ctx.deps;
   if (session.sends >= limits.maxSendsPerSession) {
-    throw new ApiError('send_limit_reached', 'No more codes can be sent in this verification. Start again later.');
+    throw new ApiError('send_limit_reached', 'No more codes can be sent in this verification. Start again later.', {
+      retry_after: secondsUntilExpiry(session, ctx.now),
+    });
   }
   if (session.otpSentAt === null) return;
   const wait = Math.ceil((session.otpSentAt + limits.resendAfterSeconds * 1000 - ctx.now) / 1000);

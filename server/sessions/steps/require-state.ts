@@ -2,16 +2,18 @@ import type { SessionState } from '../../../protocol/api.ts';
 import { ApiError } from '../../errors.ts';
 import type { Step } from '../flow-context.ts';
 import { allows, type TransitionName } from '../transitions.ts';
-import { lockedError } from './locks.ts';
+import { lockedError, secondsUntilExpiry } from './locks.ts';
 
 /** Why a session in `state` cannot take the transition, in the words a caller can act on. */
-function refusal(state: SessionState, secondsLeft: number): ApiError {
+function refusal(transition: TransitionName, state: SessionState, secondsLeft: number): ApiError {
   switch (state) {
     // A locked session stays locked until it expires; a new verification may start at once.
     case 'locked':
       return lockedError(secondsLeft);
     case 'created':
-      return new ApiError('otp_not_sent', 'No code was sent yet: ask for one first.');
+      return allows(transition, 'otp_sent')
+        ? new ApiError('otp_not_sent', 'No code was sent yet: ask for one first.')
+        : new ApiError('invalid_state', 'The OTP has not been verified yet.');
     case 'otp_sent':
       return new ApiError('invalid_state', 'The OTP has not been verified yet.');
     case 'verified':
@@ -29,7 +31,7 @@ export function requireState(transition: TransitionName): Step {
   return (ctx) => {
     const session = ctx.get('session');
     if (!allows(transition, session.state)) {
-      throw refusal(session.state, Math.max(1, Math.ceil((session.expiresAt - ctx.now) / 1000)));
+      throw refusal(transition, session.state, secondsUntilExpiry(session, ctx.now));
     }
   };
 }
