@@ -9,6 +9,7 @@ import readline from 'node:readline';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { importCsv } from '../server/registry/csv-import.ts';
+import { SqliteRegistryAdmin } from '../server/registry/registry-admin.ts';
 import { SqliteRegistry } from '../server/registry/registry.ts';
 import { syntheticMobile, syntheticRegistryCsv } from '../server/registry/synthetic.ts';
 import { openDatabase, type Db } from '../server/store/database.ts';
@@ -97,7 +98,7 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     const registry = new SqliteRegistry(db, secrets.mobileKey);
     const marks: { lines: number; at: number }[] = [];
     const started = performance.now();
-    const report = await importCsv(fs.createReadStream(csv).pipe(lineClock(size.segment, marks)), registry, {
+    const report = await importCsv(fs.createReadStream(csv).pipe(lineClock(size.segment, marks)), new SqliteRegistryAdmin(db, secrets.mobileKey), {
       bulk: true,
       onReject: () => undefined,
     });
@@ -168,7 +169,7 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     progress('registry: the default import, safe while the server runs');
     const onlineDb = openDatabase(path.join(tmp, 'online', 'kycvs.sqlite'));
     const onlineStarted = performance.now();
-    const online = await importCsv(fs.createReadStream(csv), new SqliteRegistry(onlineDb, secrets.mobileKey), { onReject: () => undefined });
+    const online = await importCsv(fs.createReadStream(csv), new SqliteRegistryAdmin(onlineDb, secrets.mobileKey), { onReject: () => undefined });
     const onlineRate = online.imported / ((performance.now() - onlineStarted) / 1000);
     onlineDb.close();
 

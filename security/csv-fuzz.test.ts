@@ -14,7 +14,7 @@ import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { type RejectedRow, importCsv } from '../server/registry/csv-import.ts';
 import { CSV_HEADER, CsvHeaderError } from '../server/registry/csv-rows.ts';
-import { SqliteRegistry } from '../server/registry/registry.ts';
+import { sqliteRegistry } from '../server/registry/sqlite.ts';
 import { openDatabase } from '../server/store/database.ts';
 
 const HEADER = CSV_HEADER.join(',');
@@ -81,7 +81,7 @@ describe('CSV import under hostile files', () => {
         fc.array(fc.nat(), { maxLength: 8 }),
         async (lines, eol, cuts) => {
           const r = run++;
-          const registry = new SqliteRegistry(db, Buffer.alloc(32, r % 250));
+          const registry = sqliteRegistry(db, Buffer.alloc(32, r % 250));
           const goods: { mobile: string; name: string; doses: number }[] = [];
           const text = [
             HEADER,
@@ -130,7 +130,7 @@ describe('CSV import under hostile files', () => {
         ),
         async (bytes) => {
           files++;
-          const registry = new SqliteRegistry(db, Buffer.alloc(32, 251));
+          const registry = sqliteRegistry(db, Buffer.alloc(32, 251));
           try {
             const report = await importCsv(Readable.from([Buffer.from(bytes)]), registry, { today: '2024-06-30' });
             assert.equal(report.rowsRead, report.imported + report.rejected);

@@ -8,7 +8,7 @@ import { Metrics } from './metrics.ts';
 import { deriveAddressKey } from './quotas/address-key.ts';
 import { type RateCounter, SqliteRateCounter } from './quotas/rate-counter.ts';
 import { seedDemoRegistry } from './registry/demo-seed.ts';
-import { type Registry, SqliteRegistry } from './registry/registry.ts';
+import { type RegistryWithAdmin, sqliteRegistry } from './registry/sqlite.ts';
 import { SessionFlow } from './sessions/endpoints.ts';
 import { type SessionStore, SqliteSessionStore } from './sessions/session-store.ts';
 import { KeyStore } from './signing/key-store.ts';
@@ -26,7 +26,11 @@ export interface Services {
   config: Config;
   log: Logger;
   db: Db;
-  registry: Registry;
+  /**
+   * The registry's two sides on one object: requests use it as a `Registry` (lookup, mobileHash);
+   * seeding and tests use its `RegistryAdmin` side (upsertBatch, count, imports).
+   */
+  registry: RegistryWithAdmin;
   clients: ClientStore;
   sessions: SessionStore;
   audit: AuditLog;
@@ -47,7 +51,7 @@ export const DATABASE_FILE = 'kycvs.sqlite';
 export async function createServices(config: Config, log: Logger): Promise<Services> {
   const secrets = loadSecrets(config.dataDir);
   const db = openDatabase(path.join(config.dataDir, DATABASE_FILE), { cacheMb: config.dbCacheMb });
-  const registry = new SqliteRegistry(db, secrets.mobileKey);
+  const registry = sqliteRegistry(db, secrets.mobileKey);
   const clients = new SqliteClientStore(db, secrets.apiKeyKey);
   const sessions = new SqliteSessionStore(db);
   const counters = new SqliteRateCounter(db);

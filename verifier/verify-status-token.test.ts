@@ -13,7 +13,7 @@ import {
   startTestServer,
   tokenFor,
 } from '../server/testing/harness.ts';
-import { type StatusTokenErrorCode, verifyStatusToken } from './verify-status-token.ts';
+import { type StatusTokenErrorCode, isCanonicalCompactJws, verifyStatusToken } from './verify-status-token.ts';
 
 const server = await startTestServer();
 after(() => server.close());
@@ -192,6 +192,21 @@ describe('refusals', () => {
   test('not a token → token_malformed', async () => {
     for (const junk of ['', 'abc', 'a.b', 'a.b.c', '...', 'a.b.c.d']) {
       await assertRefused(verifyStatusToken(junk, railwayOptions), 'token_malformed');
+    }
+  });
+
+  test('a real token spelt otherwise (unused bits set, padding, standard alphabet) → token_malformed, before any key is fetched', async () => {
+    const { token } = await tokenFor(server, DEMO.asha);
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    assert.ok(isCanonicalCompactJws(token));
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // The last of 86 characters carries 2 bits of the 64th byte; setting one of its 4 unused bits changes no byte.
+    const respelt = `${sig.slice(0, -1)}${alphabet[alphabet.indexOf(sig.at(-1)!) | 1]}`;
+    assert.deepEqual(Buffer.from(respelt, 'base64url'), Buffer.from(sig, 'base64url'), 'the same signature bytes');
+    for (const forged of [`${h}.${p}.${respelt}`, `${h}.${p}.${sig}==`, `${h}.${p}.${sig.replaceAll('-', '+').replaceAll('_', '/')}+`]) {
+      assert.equal(isCanonicalCompactJws(forged), false);
+      // An unreachable JWKS: were the key set consulted, this would be jwks_unavailable.
+      await assertRefused(verifyStatusToken(forged, { ...railwayOptions, jwksUri: 'http://127.0.0.1:9/jwks.json' }), 'token_malformed');
     }
   });
 

@@ -60,8 +60,8 @@ function keySetFor(uri: string): JWTVerifyGetKey {
  * published keys, `typ`, issuer, audience, expiry, nonce; returns the vaccination status.
  */
 export async function verifyStatusToken(token: string, options: VerifyStatusTokenOptions): Promise<VerifiedStatus> {
-  if (typeof token !== 'string' || token.split('.').length !== 3) {
-    throw new StatusTokenError('token_malformed', 'not a compact JWS');
+  if (typeof token !== 'string' || !isCanonicalCompactJws(token)) {
+    throw new StatusTokenError('token_malformed', 'not a compact JWS in canonical base64url');
   }
   const issuer = options.issuer.replace(/\/+$/, '');
   const keys = keySetFor(options.jwksUri ?? `${issuer}/.well-known/jwks.json`);
@@ -87,6 +87,31 @@ export async function verifyStatusToken(token: string, options: VerifyStatusToke
   }
   if (typeof payload.txn !== 'string') throw new StatusTokenError('claims_invalid', 'txn is missing');
   return { status, claims: payload as unknown as StatusTokenClaims };
+}
+
+// Three base64url parts: no padding, no other characters; a part's length is never 1 more than a multiple of 4.
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** Per part length mod 4, the bits of its last character that no byte uses (they must be zero). */
+const UNUSED_BITS = [0, -1, 0b1111, 0b11] as const;
+
+/**
+ * Whether the token is three parts of canonical base64url (RFC 7515 §2, RFC 4648 §3.5): the only
+ * spelling of its bytes. A decoder ignores a last character's unused bits, so without this one
+ * token would have several spellings (16 for a 64-byte signature), each verifying. Cheap: one
+ * regular expression and one look at each part's last character.
+ */
+export function isCanonicalCompactJws(token: string): boolean {
+  if (!COMPACT_JWS.test(token)) return false;
+  let end = -1;
+  for (let part = 0; part < 3; part++) {
+    const start = end + 1;
+    end = part < 2 ? token.indexOf('.', start) : token.length;
+    const unused = UNUSED_BITS[(end - start) % 4 as 0 | 1 | 2 | 3];
+    if (unused === -1) return false;
+    if (unused !== 0 && (BASE64URL.indexOf(token[end - 1]!) & unused) !== 0) return false;
+  }
+  return true;
 }
 
 function toStatusTokenError(err: unknown): StatusTokenError {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { SqliteClientStore } from '../../server/clients/clients.ts';
 import { importCsv } from '../../server/registry/csv-import.ts';
 import { parseCsvLine } from '../../server/registry/csv.ts';
-import { SqliteRegistry } from '../../server/registry/registry.ts';
+import { SqliteRegistryAdmin } from '../../server/registry/registry-admin.ts';
 import { syntheticRegistryCsv } from '../../server/registry/synthetic.ts';
 import { DATABASE_FILE } from '../../server/services.ts';
 import { openDatabase } from '../../server/store/database.ts';
@@ -55,7 +55,7 @@ export async function prepareFlowFixture(dataDir: string, rows: number, origins:
   const secrets = loadSecrets(dataDir);
   const db = openDatabase(path.join(dataDir, DATABASE_FILE));
   try {
-    const registry = new SqliteRegistry(db, secrets.mobileKey);
+    const registry = new SqliteRegistryAdmin(db, secrets.mobileKey);
     const report = await importCsv(Readable.from(syntheticRegistryCsv(rows, REGISTRY_SEED)), registry);
     if (report.imported !== rows) throw new Error(`fixture import: ${report.imported} of ${rows} rows imported`);
     const clients = new SqliteClientStore(db, secrets.apiKeyKey);
@@ -64,6 +64,8 @@ export async function prepareFlowFixture(dataDir: string, rows: number, origins:
       name: 'Bench Railways',
       purpose: 'Boarding a train (benchmark)',
       allowedOrigins: origins,
+      // The bench's widget flows make keyless sessions (a public client), as the widget does.
+      widgetSessions: true,
     });
     return { dataDir, clientId: BENCH_CLIENT_ID, apiKey, origin: origins[0]!, people: syntheticPeople(rows) };
   } finally {

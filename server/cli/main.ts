@@ -3,11 +3,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { ClientError, SqliteClientStore } from '../clients/clients.ts';
+import { type Client, ClientError, SqliteClientStore } from '../clients/clients.ts';
+import { SMS_TEXT_MAX_CHARS } from '../clients/sms-safe-text.ts';
 import { loadConfig } from '../config.ts';
 import { importCsv } from '../registry/csv-import.ts';
 import { CsvHeaderError } from '../registry/csv-rows.ts';
-import { SqliteRegistry } from '../registry/registry.ts';
+import { SqliteRegistryAdmin } from '../registry/registry-admin.ts';
 import { syntheticRegistryCsv } from '../registry/synthetic.ts';
 import { DATABASE_FILE } from '../services.ts';
 import { KeyStore, PUBLISH_AHEAD_SECONDS } from '../signing/key-store.ts';
@@ -23,10 +24,15 @@ const USAGE = `KYC-VS command line (works on KYCVS_DATA_DIR, default ./data; saf
   registry generate --count N [--seed S] [--out FILE]
                                       write a synthetic registry CSV (stdout without --out)
   registry count                      number of beneficiaries
-  clients add --id ID --name NAME --purpose TEXT [--origin URL]...
-                                      add a verifier; prints its API key once
-  clients list                        verifiers, their origins and status
-  clients update ID [--name NAME] [--purpose TEXT] [--origin URL]...
+  clients add --id ID --name NAME --purpose TEXT [--origin URL]... [--widget-sessions]
+                                      add a verifier; prints its API key once. It accepts only sessions its
+                                      backend creates with its API key, unless --widget-sessions: then also
+                                      keyless sessions the widget makes on an allowed origin (a public client:
+                                      anyone can present its id and origin). Name and purpose are printed in
+                                      the SMS in the verifier's name: ${SMS_TEXT_MAX_CHARS} characters at most, one line, no
+                                      control or invisible formatting character, no number of 4+ digits (spaced or not)
+  clients list                        verifiers, their status, sessions accepted (backend | backend+widget), origins
+  clients update ID [--name NAME] [--purpose TEXT] [--origin URL]... [--backend-sessions-only | --widget-sessions]
   clients disable ID | clients enable ID
   clients rotate-key ID [--revoke-others]
                                       issue a new API key (printed once)
@@ -51,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
       purpose: { type: 'string' },
       origin: { type: 'string', multiple: true },
       'revoke-others': { type: 'boolean' },
+      'widget-sessions': { type: 'boolean' },
+      'backend-sessions-only': { type: 'boolean' },
       now: { type: 'boolean' },
       bulk: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -90,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
   const db = openDatabase(path.join(config.dataDir, DATABASE_FILE));
   try {
     if (group === 'registry') {
-      const registry = new SqliteRegistry(db, secrets.mobileKey);
+      const registry = new SqliteRegistryAdmin(db, secrets.mobileKey);
       if (command === 'count') {
         console.log(await registry.count());
         return 0;
@@ -120,13 +128,14 @@ async function main(argv: string[]): Promise<number> {
             name: values.name,
             purpose: values.purpose,
             allowedOrigins: values.origin ?? [],
+            widgetSessions: sessionsFlag(values) ?? false,
           });
           console.log(`client ${values.id} added.\nAPI key (shown once, store it now): ${apiKey}`);
           return 0;
         }
         case 'list':
           for (const c of await clients.list()) {
-            console.log(`${c.id}\t${c.status}\t${c.name}\t${c.allowedOrigins.join(' ') || '(server-to-server only)'}`);
+            console.log(`${c.id}\t${c.status}\t${sessionsAccepted(c)}\t${c.name}\t${c.allowedOrigins.join(' ') || '(server-to-server only)'}`);
           }
           return 0;
         case 'update': {
@@ -134,9 +143,10 @@ async function main(argv: string[]): Promise<number> {
             ...(values.name !== undefined && { name: values.name }),
             ...(values.purpose !== undefined && { purpose: values.purpose }),
             ...(values.origin !== undefined && { allowedOrigins: values.origin }),
+            ...(sessionsFlag(values) !== undefined && { widgetSessions: sessionsFlag(values) }),
           };
           const c = await clients.update(requireId(id), changes);
-          console.log(`client ${c.id} updated: ${c.allowedOrigins.join(' ')}`);
+          console.log(`client ${c.id} updated: sessions ${sessionsAccepted(c)}; origins ${c.allowedOrigins.join(' ') || '(none)'}`);
           return 0;
         }
         case 'disable':
@@ -165,6 +175,18 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     db.close();
   }
+}
+
+/** --widget-sessions → true, --backend-sessions-only → false, neither → undefined (unchanged; false for a new client). */
+function sessionsFlag(values: { 'widget-sessions'?: boolean; 'backend-sessions-only'?: boolean }): boolean | undefined {
+  const widget = values['widget-sessions'] === true;
+  const backendOnly = values['backend-sessions-only'] === true;
+  if (widget && backendOnly) throw new UsageError('give --widget-sessions or --backend-sessions-only, not both');
+  return widget ? true : backendOnly ? false : undefined;
+}
+
+function sessionsAccepted(client: Client): string {
+  return client.widgetSessions ? 'backend+widget' : 'backend';
 }
 
 function requireId(id: string | undefined): string {

@@ -3,6 +3,7 @@ import { customAlphabet } from 'nanoid';
 import type { Db } from '../store/database.ts';
 import { keyedHash } from '../store/secrets.ts';
 import { canonicalOrigin } from './origins.ts';
+import { SMS_TEXT_RULE, smsTextProblem } from './sms-safe-text.ts';
 
 export type ClientStatus = 'active' | 'disabled';
 
@@ -12,6 +13,12 @@ export interface Client {
   name: string;
   purpose: string;
   allowedOrigins: string[];
+  /**
+   * Accepts keyless sessions made by the widget: a public client in the OAuth sense, whose
+   * client id and allowed origins anyone can present. Otherwise only sessions its backend made
+   * with its API key (and handed to the page) are accepted.
+   */
+  widgetSessions: boolean;
   status: ClientStatus;
   createdAt: number;
 }
@@ -21,6 +28,8 @@ export interface NewClient {
   name: string;
   purpose: string;
   allowedOrigins: string[];
+  /** Default false: a new client accepts only sessions its backend creates. */
+  widgetSessions?: boolean;
 }
 
 export interface ApiKeyInfo {
@@ -63,6 +72,7 @@ interface ClientRow {
   name: string;
   purpose: string;
   allowed_origins: string;
+  widget_sessions: 0 | 1;
   status: ClientStatus;
   created_at: number;
 }
@@ -73,6 +83,7 @@ function fromRow(row: ClientRow): Client {
     name: row.name,
     purpose: row.purpose,
     allowedOrigins: JSON.parse(row.allowed_origins) as string[],
+    widgetSessions: row.widget_sessions === 1,
     status: row.status,
     createdAt: row.created_at,
   };
@@ -110,8 +121,10 @@ export class SqliteClientStore implements ClientStore {
     this.#db.transaction(() => {
       if (this.#byId.get(client.id)) throw new ClientError('client_exists', `client "${client.id}" already exists`);
       this.#db
-        .prepare('INSERT INTO clients (id, name, purpose, allowed_origins, status, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(client.id, client.name, client.purpose, JSON.stringify(client.allowedOrigins), 'active', now);
+        .prepare(
+          'INSERT INTO clients (id, name, purpose, allowed_origins, widget_sessions, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(client.id, client.name, client.purpose, JSON.stringify(client.allowedOrigins), client.widgetSessions ? 1 : 0, 'active', now);
       this.#insertKey(client.id, apiKey, now);
     }).immediate();
     return { client: (await this.get(client.id))!, apiKey };
@@ -119,11 +132,11 @@ export class SqliteClientStore implements ClientStore {
 
   async update(id: string, changes: Partial<Omit<NewClient, 'id'>>): Promise<Client> {
     const current = await this.#require(id);
-    const next = { ...current, ...changes };
+    const next = { ...current, ...changes, widgetSessions: changes.widgetSessions ?? current.widgetSessions };
     validate(next);
     this.#db
-      .prepare('UPDATE clients SET name = ?, purpose = ?, allowed_origins = ? WHERE id = ?')
-      .run(next.name, next.purpose, JSON.stringify(next.allowedOrigins), id);
+      .prepare('UPDATE clients SET name = ?, purpose = ?, allowed_origins = ?, widget_sessions = ? WHERE id = ?')
+      .run(next.name, next.purpose, JSON.stringify(next.allowedOrigins), next.widgetSessions ? 1 : 0, id);
     return (await this.get(id))!;
   }
 
@@ -199,9 +212,13 @@ function validate(client: Omit<NewClient, 'id'> & { id: string }): void {
   if (!CLIENT_ID_PATTERN.test(client.id)) {
     throw new ClientError('client_invalid', 'client id: 2-63 lowercase letters, digits or "-"');
   }
-  if (client.name.trim() === '' || client.name.length > 100) throw new ClientError('client_invalid', 'name: 1-100 characters');
-  if (client.purpose.trim() === '' || client.purpose.length > 200) {
-    throw new ClientError('client_invalid', 'purpose: 1-200 characters');
+  // Both are printed in every SMS sent in this client's name.
+  for (const field of ['name', 'purpose'] as const) {
+    const problem = smsTextProblem(client[field]);
+    if (problem) throw new ClientError('client_invalid', `${field} ${problem} (it is printed in the SMS: ${SMS_TEXT_RULE})`);
+  }
+  if (client.widgetSessions !== undefined && typeof client.widgetSessions !== 'boolean') {
+    throw new ClientError('client_invalid', 'widgetSessions: true or false');
   }
   for (const origin of client.allowedOrigins) {
     if (canonicalOrigin(origin) !== origin) {

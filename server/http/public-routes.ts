@@ -11,6 +11,7 @@ import { parse, smsOutboxQuery } from './validation.ts';
 export function publicRoutes(services: Services): Router {
   const { config } = services;
   const router = Router();
+  const metricsHosts = new Set([new URL(config.issuer).hostname.toLowerCase(), ...LOOPBACK_HOSTNAMES]);
 
   // Published for any verifier's backend or browser to read.
   const publicCors = (res: { setHeader(n: string, v: string): void }) => {
@@ -60,6 +61,10 @@ export function publicRoutes(services: Services): Router {
   router
     .route('/metrics')
     .get(async (req, res) => {
+      // DNS rebinding: a page on the operator's machine can reach us from loopback, but its
+      // requests name its own host. Answer only to the issuer's host and loopback names, as if
+      // the route did not exist otherwise.
+      if (!metricsHosts.has(hostnameOf(req.headers.host))) throw new ApiError('not_found', 'No such endpoint.');
       // Operators only: a bearer token when configured, else loopback callers.
       const token = config.metricsToken;
       const allowed = token ? sameSecret(req.get('authorization') ?? '', `Bearer ${token}`) : isLoopback(req.socket.remoteAddress);
@@ -88,6 +93,16 @@ export function publicRoutes(services: Services): Router {
 function sameSecret(given: string, expected: string): boolean {
   const digest = (s: string) => crypto.createHash('sha256').update(s).digest();
   return crypto.timingSafeEqual(digest(given), digest(expected));
+}
+
+const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+// A Host header: a DNS name or IPv4 address, or an IPv6 literal in brackets, then an optional port. Nothing else (no userinfo, no path).
+const HOST_HEADER = /^(?<name>[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+/** The host name a Host header names, lowercased, without port; '' when there is none or it is malformed. */
+function hostnameOf(host: string | undefined): string {
+  return HOST_HEADER.exec(host ?? '')?.groups?.name?.toLowerCase() ?? '';
 }
 
 function isLoopback(address: string | undefined): boolean {

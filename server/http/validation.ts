@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SMS_TEXT_RULE, smsTextProblem } from '../clients/sms-safe-text.ts';
 import { ApiError } from '../errors.ts';
 import { normaliseMobile } from '../registry/mobile.ts';
 import { nameKey } from '../registry/names.ts';
@@ -22,7 +23,12 @@ export const createSessionBody = z.strictObject({
   client_id: z.string().min(1).max(64).optional(),
   origin: z.string().min(1).max(300).optional(),
   nonce: nonce.optional(),
-  purpose: z.string().trim().min(1).max(200).optional(),
+  // Printed in the SMS in the verifier's name: the same rule as a client's registered purpose.
+  purpose: z
+    .string()
+    .trim()
+    .refine((value) => smsTextProblem(value) === null, `purpose: ${SMS_TEXT_RULE}`)
+    .optional(),
   mobile: mobile.optional(),
   name: name.optional(),
 });

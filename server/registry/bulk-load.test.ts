@@ -14,7 +14,8 @@ import { openDatabase, type Db } from '../store/database.ts';
 import { type RejectedRow, importCsv } from './csv-import.ts';
 import { readCsvInParts } from './csv-parallel.ts';
 import { CSV_HEADER } from './csv-rows.ts';
-import { SqliteRegistry } from './registry.ts';
+import { SqliteRegistryAdmin } from './registry-admin.ts';
+import { sqliteRegistry } from './sqlite.ts';
 import { syntheticRegistryCsv } from './synthetic.ts';
 
 const HEADER = CSV_HEADER.join(',');
@@ -28,7 +29,7 @@ const freshDb = () => openDatabase(path.join(dir, `r${++dbSeq}.sqlite`));
 async function run(db: Db, csv: string | Buffer[], bulk: boolean, partBytes = 16) {
   const rejected: RejectedRow[] = [];
   const input = Readable.from(typeof csv === 'string' ? [csv] : csv);
-  const report = await importCsv(input, new SqliteRegistry(db, KEY), { bulk, batchSize: 3, partBytes, today: '2024-06-30', onReject: (r) => rejected.push(r) });
+  const report = await importCsv(input, new SqliteRegistryAdmin(db, KEY), { bulk, batchSize: 3, partBytes, today: '2024-06-30', onReject: (r) => rejected.push(r) });
   return { report: { read: report.rowsRead, imported: report.imported, rejected: report.rejected }, rejected: rejected.sort((a, b) => a.line - b.line) };
 }
 
@@ -115,7 +116,7 @@ describe('bulk import', () => {
   test('a bad header or an empty file is refused as row by row', async () => {
     for (const text of ['', '\n', 'id,mobile\nX1,9700000000,A B,JANSSEN,1,2022-02-02', `\r${HEADER}`]) {
       const db = freshDb();
-      const registry = new SqliteRegistry(db, KEY);
+      const registry = sqliteRegistry(db, KEY);
       const rowByRow = await importCsv(Readable.from([text]), registry).catch((e: Error) => `${e.name} ${e.message}`);
       const bulk = await importCsv(Readable.from([text]), registry, { bulk: true, partBytes: 4 }).catch((e: Error) => `${e.name} ${e.message}`);
       assert.equal(typeof bulk, 'string', JSON.stringify(text));
@@ -127,7 +128,7 @@ describe('bulk import', () => {
 
   test('the 7th beneficiary on a mobile is refused by line, with the row-by-row reason; a re-import moves and updates records', async () => {
     const db = freshDb();
-    const registry = new SqliteRegistry(db, KEY);
+    const registry = sqliteRegistry(db, KEY);
     const family = Array.from({ length: 7 }, (_, i) => `F${i},9855555555,Member ${'abcdefg'[i]} Gupta,COVISHIELD,1,2021-05-05`);
     const first = await run(db, [HEADER, ...family].join('\n'), true);
     assert.deepEqual(first.rejected, [{ line: 8, reason: 'mobile already has 6 beneficiaries' }]);
@@ -144,7 +145,7 @@ describe('bulk import', () => {
 
   test('a read error mid-file writes nothing and leaves the connection ready for the next import', async () => {
     const db = freshDb();
-    const registry = new SqliteRegistry(db, KEY);
+    const registry = sqliteRegistry(db, KEY);
     await run(db, `${HEADER}\nK1,9877777777,Kept Person,JANSSEN,1,2021-01-01`, true);
     const failing = Readable.from((async function* () {
       yield `${HEADER}\nN1,9877777778,New Person,JANSSEN,1,2021-01-01\n`;

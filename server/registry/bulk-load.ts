@@ -1,7 +1,22 @@
 import type { Db } from '../store/database.ts';
 import { BENEFICIARY_COLUMNS, MAX_BENEFICIARIES_PER_MOBILE, MOBILE_FULL_REASON, ON_ID_CONFLICT_UPDATE } from './beneficiaries-table.ts';
+import type { StagedRows } from './beneficiary-rows.ts';
 import { MOBILE_HASH_BYTES, type MobileHasher } from './mobile-hash.ts';
-import type { BulkLoad, StagedRows } from './registry.ts';
+
+/**
+ * A large import for a registry that is not taking traffic: rows are staged where nobody sees
+ * them, then `commit` applies the per-mobile limit to all of them at once, exactly as row-by-row
+ * upserts in line order would (later lines lose), and writes the rest in one transaction.
+ */
+export interface BulkLoad {
+  /** The key mobiles are hashed with: the bulk reader hashes them on its own thread. */
+  readonly mobileKey: Buffer;
+  stage(rows: StagedRows): Promise<void>;
+  /** Writes every staged row the limit allows, atomically, then reports each refused line in order; ends the load. Returns rows written. */
+  commit(onRefused: (line: number, reason: string) => void): Promise<number>;
+  /** Abandons the load before commit (the import failed): drops what was staged. */
+  discard(): void;
+}
 
 export class BulkLoadError extends Error {
   constructor(readonly code: 'bulk_load_busy' | 'bulk_load_closed', message: string) {

@@ -12,7 +12,7 @@ import { openDatabase } from '../store/database.ts';
 import { RAILWAY_WIDGET, createSession, outbox, startTestServer, tokenFor } from '../testing/harness.ts';
 import { type RejectedRow, importCsv } from './csv-import.ts';
 import { CSV_HEADER, CsvHeaderError } from './csv-rows.ts';
-import { type Registry, SqliteRegistry } from './registry.ts';
+import { type RegistryWithAdmin, sqliteRegistry } from './sqlite.ts';
 
 const HEADER = CSV_HEADER.join(',');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kycvs-import-'));
@@ -22,15 +22,15 @@ after(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 let registryKeySeq = 0;
-const newRegistry = () => new SqliteRegistry(db, Buffer.alloc(32, ++registryKeySeq));
+const newRegistry = () => sqliteRegistry(db, Buffer.alloc(32, ++registryKeySeq));
 
-async function runImport(registry: Registry, csv: string, options: { batchSize?: number } = {}) {
+async function runImport(registry: RegistryWithAdmin, csv: string, options: { batchSize?: number } = {}) {
   const rejected: RejectedRow[] = [];
   const report = await importCsv(Readable.from([csv]), registry, { ...options, today: '2024-06-30', onReject: (r) => rejected.push(r) });
   return { report, rejected };
 }
 
-const statusOf = async (registry: Registry, mobile: string, name: string) => (await registry.lookup(mobile, name)).match?.status ?? null;
+const statusOf = async (registry: RegistryWithAdmin, mobile: string, name: string) => (await registry.lookup(mobile, name)).match?.status ?? null;
 
 describe('importCsv', () => {
   test('good rows land; each bad row is reported with its line number and reason and skipped', async () => {

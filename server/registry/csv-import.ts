@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { readCsvInParts } from './csv-parallel.ts';
 import { readCsvRows } from './csv-rows.ts';
-import type { Registry } from './registry.ts';
+import type { RegistryAdmin } from './registry-admin.ts';
 
 export interface RejectedRow {
   line: number;
@@ -42,7 +42,7 @@ export interface ImportOptions {
  * the server runs. A bad row is reported with its line number and skipped; it never aborts the
  * import or leaves half a row. Either way the same rows land and the same lines are refused.
  */
-export async function importCsv(input: Readable, registry: Registry, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importCsv(input: Readable, registry: RegistryAdmin, options: ImportOptions = {}): Promise<ImportReport> {
   const started = process.hrtime.bigint();
   const report: ImportReport = { rowsRead: 0, imported: 0, rejected: 0, seconds: 0, commitSeconds: 0 };
   const reject = (line: number, reason: string) => {

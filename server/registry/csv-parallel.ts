@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../threads/ts-worker.ts';
+import type { StagedRows } from './beneficiary-rows.ts';
 import { CsvHeaderError, emptyFileError } from './csv-rows.ts';
-import type { StagedRows } from './registry.ts';
 
 /** Main thread to a parsing thread. */
 export type ToParser =

@@ -1,9 +1,9 @@
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
+import type { NamedBeneficiary } from './beneficiary-rows.ts';
 import { parseCsvLine } from './csv.ts';
 import { normaliseMobile } from './mobile.ts';
 import { nameKey } from './names.ts';
-import type { NamedBeneficiary } from './registry.ts';
 import { vaccineKey } from './schedule.ts';
 
 export const CSV_HEADER = ['beneficiary_id', 'mobile', 'name', 'vaccine', 'doses', 'last_dose_date'] as const;

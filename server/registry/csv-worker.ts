@@ -2,10 +2,10 @@
 // (as readline does: LF, CRLF or CR), checks every row with the row-by-row path's own checks,
 // hashes the mobiles, and sends the valid rows back in columns. The main thread stages them.
 import { parentPort } from 'node:worker_threads';
+import type { StagedRows } from './beneficiary-rows.ts';
 import type { FromParser, ToParser } from './csv-parallel.ts';
 import { checkHeader, parseRow } from './csv-rows.ts';
 import { MOBILE_HASH_BYTES, MobileHasher } from './mobile-hash.ts';
-import type { StagedRows } from './registry.ts';
 
 const port = parentPort!;
 let config: { schedule: Record<string, number>; today: string; hasher: MobileHasher } | null = null;

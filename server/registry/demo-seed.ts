@@ -1,4 +1,5 @@
-import type { BeneficiaryInput, Registry } from './registry.ts';
+import type { BeneficiaryInput } from './beneficiary-rows.ts';
+import type { RegistryAdmin } from './registry-admin.ts';
 
 /** The demo registry of the brief: one family sharing a mobile, one single-dose adult. 9000000000 is unregistered. */
 export const DEMO_BENEFICIARIES: readonly BeneficiaryInput[] = [
@@ -8,7 +9,7 @@ export const DEMO_BENEFICIARIES: readonly BeneficiaryInput[] = [
   { id: 'DEMO-ARJUN', mobile: '9123456780', name: 'Arjun Singh', vaccine: 'JANSSEN', doses: 1, lastDoseDate: '2022-01-20' },
 ];
 
-export async function seedDemoRegistry(registry: Registry): Promise<void> {
+export async function seedDemoRegistry(registry: RegistryAdmin): Promise<void> {
   if ((await registry.count()) > 0) return;
   await registry.upsertBatch(DEMO_BENEFICIARIES);
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openDatabase } from '../store/database.ts';
 import { RAILWAY_WIDGET, addBeneficiary, startTestServer, tokenFor } from '../testing/harness.ts';
-import { SqliteRegistry } from './registry.ts';
+import { sqliteRegistry } from './sqlite.ts';
 
 const BRIEF_SCHEDULE = {
   COVISHIELD: 2,
@@ -31,11 +31,11 @@ const expected = (doses: number, primary: number) => (doses === 0 ? 0 : doses < 
 
 describe('status rule', () => {
   test('the registry’s schedule table holds the brief’s vaccines and primary doses', async () => {
-    assert.deepEqual(await new SqliteRegistry(db, Buffer.alloc(32, 1)).schedule(), BRIEF_SCHEDULE);
+    assert.deepEqual(await sqliteRegistry(db, Buffer.alloc(32, 1)).schedule(), BRIEF_SCHEDULE);
   });
 
   test('every vaccine in the schedule data: 0 doses → 0, fewer than primary → 1, primary or more → 2', async () => {
-    const registry = new SqliteRegistry(db, Buffer.alloc(32, 2));
+    const registry = sqliteRegistry(db, Buffer.alloc(32, 2));
     const schedule = await registry.schedule();
     let n = 0;
     for (const [vaccine, primary] of Object.entries(schedule)) {
@@ -54,7 +54,7 @@ describe('status rule', () => {
   test('the schedule is data: a vaccine added to the table is honoured without code changes', async () => {
     db.prepare('INSERT INTO vaccine_schedules (vaccine, primary_doses) VALUES (?, ?)').run('NEWVAX', 4);
     try {
-      const registry = new SqliteRegistry(db, Buffer.alloc(32, 3));
+      const registry = sqliteRegistry(db, Buffer.alloc(32, 3));
       assert.equal((await registry.schedule()).NEWVAX, 4);
       const rows = [3, 4].map((doses) => ({ id: `NV${doses}`, mobile: `902000000${doses}`, name: 'Farhan Ali', vaccine: 'newvax', doses, lastDoseDate: '2023-01-01' }));
       await registry.upsertBatch(rows);
@@ -66,7 +66,7 @@ describe('status rule', () => {
   });
 
   test('a registered mobile where no name matches: registered, but no match (so status 0)', async () => {
-    const registry = new SqliteRegistry(db, Buffer.alloc(32, 4));
+    const registry = sqliteRegistry(db, Buffer.alloc(32, 4));
     await registry.upsertBatch([{ id: 'NM1', mobile: '9030000000', name: 'Sneha Reddy', vaccine: 'COVAXIN', doses: 2, lastDoseDate: '2022-01-01' }]);
     assert.deepEqual(await registry.lookup('9030000000', 'Pooja Reddy'), { registered: true, match: null });
     assert.deepEqual(await registry.lookup('9030000001', 'Sneha Reddy'), { registered: false, match: null });

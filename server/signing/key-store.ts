@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type CryptoKey, type JWK, calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importPKCS8 } from 'jose';
+import { ensurePrivateDir } from '../store/private-files.ts';
 
 export const SIGNING_ALG = 'EdDSA';
 
@@ -50,7 +51,8 @@ export class KeyStore {
   /** Opens the key store, generating the first key on first start. */
   static async open(dataDir: string, tokenTtlSeconds: number): Promise<KeyStore> {
     const store = new KeyStore(path.join(dataDir, 'keys'), tokenTtlSeconds);
-    fs.mkdirSync(store.#dir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(dataDir);
+    ensurePrivateDir(store.#dir);
     if (!fs.existsSync(store.#manifestPath)) await store.rotate({ immediate: true });
     await store.#reload(true);
     return store;

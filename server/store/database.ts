@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateFile, tightenFile } from './private-files.ts';
 
 export type Db = Database.Database;
 
@@ -94,6 +95,14 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN name_hash BLOB;
   ALTER TABLE sessions ADD COLUMN person_fixed_by TEXT CHECK (person_fixed_by IN ('backend', 'citizen'));
   `,
+  // Per-address quotas now count under a keyed hash of the address (server/quotas/address-key.ts):
+  // drop the counters that held client addresses in plaintext (their pages overwritten, not just
+  // freed). The other rows stay: a fixed window's row reads as the first sub-window of the sliding one.
+  `
+  PRAGMA secure_delete = ON;
+  DELETE FROM rate_counters WHERE key LIKE 'sms:ip:%' OR key LIKE 'sessions:ip:%';
+  PRAGMA secure_delete = OFF;
+  `,
 ];
 
 export interface OpenOptions {
@@ -105,9 +114,18 @@ export interface OpenOptions {
   cacheMb?: number;
 }
 
-/** Opens (creating if needed) the service database in WAL mode and brings its schema up to date. */
+/**
+ * Opens (creating if needed) the service database in WAL mode and brings its schema up to date.
+ * The file is health data: it is made 0600 before SQLite opens it, and SQLite gives its WAL and
+ * shared-memory files the database file's mode; files an older version left wider are tightened.
+ */
 export function openDatabase(file: string, { cacheMb = 64 }: OpenOptions = {}): Db {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:' && file !== '') {
+    // A new parent dir is 0700; an existing one is not the database's to change (the data dir is tightened by loadSecrets).
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    ensurePrivateFile(file);
+    for (const suffix of ['-wal', '-shm', '-journal']) tightenFile(file + suffix);
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL is durable against process crashes (only power loss can drop the last commits).

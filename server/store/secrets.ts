@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir, tightenFile } from './private-files.ts';
 
 /**
  * Keys for the keyed hashes (HMAC-SHA256) the service stores instead of plaintext: a stolen
@@ -16,10 +17,14 @@ export interface Secrets {
 
 const SECRET_NAMES = ['mobileKey', 'otpKey', 'subjectKey', 'apiKeyKey'] as const;
 
-/** Loads the data dir's secrets file, creating it (mode 0600) on first start. */
+/**
+ * Loads the data dir's secrets file, creating it (mode 0600) on first start. Every entry point
+ * (service, CLI) calls this first, so it is also where the data dir is made (or tightened to) 0700.
+ */
 export function loadSecrets(dataDir: string): Secrets {
   const file = path.join(dataDir, 'secrets.json');
-  fs.mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
+  tightenFile(file);
   if (!fs.existsSync(file)) {
     const fresh = Object.fromEntries(SECRET_NAMES.map((n) => [n, crypto.randomBytes(32).toString('base64url')]));
     try {
