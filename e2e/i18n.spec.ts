@@ -1,6 +1,6 @@
 import { PEOPLE, expect, openRailway, railwayResult, test, widget, wrongCode } from './fixtures.ts';
 
-test('Hindi through the lang option: labels, errors and the status in Hindi', async ({ page, stack }) => {
+test('Hindi through the lang option: labels, errors and the shared status in Hindi', async ({ page, stack }) => {
   const frame = await openRailway(page, stack, { lang: 'hi' });
   await expect(frame.locator('html')).toHaveAttribute('lang', 'hi');
   await expect(frame.getByText('Demo Railways आपकी टीकाकरण स्थिति जानना चाहता है')).toBeVisible();
@@ -15,9 +15,10 @@ test('Hindi through the lang option: labels, errors and the status in Hindi', as
   await frame.getByLabel('OTP', { exact: true }).fill(code);
   await frame.getByRole('button', { name: 'सत्यापित करें' }).click();
 
-  await expect(frame.locator('.status')).toHaveText('पूर्ण रूप से टीकाकृत');
+  await expect(frame.getByRole('heading', { name: 'अपनी स्थिति साझा करें?' })).toBeVisible();
   await frame.getByRole('button', { name: 'साझा करें', exact: true }).click();
   await expect(frame.getByRole('heading', { name: 'साझा किया गया' })).toBeVisible();
+  await expect(frame.getByText('आपने साझा किया: पूर्ण रूप से टीकाकृत')).toBeVisible();
   await expect(railwayResult(page)).toHaveAttribute('data-code', '2');
 });
 

@@ -26,7 +26,10 @@ test('keyboard only: focus moves into the frame, through every step, and back to
   // Focus lands on the question, not on Share: a stray Enter must not share.
   await expect(frame.getByRole('heading', { name: 'Share your status?' })).toBeFocused();
   await page.keyboard.press('Tab');
-  await expect(frame.getByRole('button', { name: 'Share', exact: true })).toBeFocused();
+  const share = frame.getByRole('button', { name: 'Share', exact: true });
+  // Focusable at once, but it acts only once the frame has been in full view for a moment.
+  await expect(share).toBeFocused();
+  await expect(share).toBeEnabled();
   await page.keyboard.press('Enter');
 
   await expect(frame.getByRole('heading', { name: 'Shared' })).toBeFocused();

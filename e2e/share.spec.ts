@@ -9,21 +9,30 @@ for (const person of [PEOPLE.asha, PEOPLE.ravi, PEOPLE.meera]) {
     await enterOtp(frame, await requestOtp(frame, stack, person));
 
     await expect(frame.getByRole('heading', { name: 'Share your status?' })).toBeVisible();
-    await expect(frame.locator('.status')).toHaveText(person.label);
+    // The consent step says what kind of fact would be shared, not its value: the frame does not know it yet.
+    await expect(frame.getByText('Your vaccination status: not vaccinated, partially vaccinated or fully vaccinated.')).toBeVisible();
+    await expect(frame.getByText(person.label, { exact: true })).toHaveCount(0);
     await frame.getByRole('button', { name: 'Share', exact: true }).click();
 
     await expect(frame.getByRole('heading', { name: 'Shared' })).toBeVisible();
+    await expect(frame.getByText(`You shared: ${person.label}`)).toBeVisible();
     await expect(railwayResult(page)).toHaveText(`Verified by Demo Railways' server: ${person.label.toLowerCase()} (status ${person.status}).`);
     await frame.getByRole('button', { name: 'Close' }).click();
     await expect(page.locator('.kyc-vs-modal')).toHaveCount(0);
   });
 }
 
-test('a name not on the mobile reads "Not vaccinated" and says why', async ({ page, stack }) => {
+test('a name that matches no one on the mobile is never shared: the frame says so and the check ends "failed"', async ({ page, stack }) => {
   const frame = await openRailway(page, stack);
   await enterOtp(frame, await requestOtp(frame, stack, { ...PEOPLE.asha, name: 'Someone Else' }));
-  await expect(frame.locator('.status')).toHaveText('Not vaccinated');
-  await expect(frame.getByText('No vaccination record on this mobile number matches the name you entered')).toBeVisible();
+  await expect(frame.getByRole('heading', { name: 'No match on this number' })).toBeFocused();
+  await expect(frame.getByText('No one by the name you entered is registered with this mobile number')).toBeVisible();
+  await expect(frame.getByRole('button', { name: 'Share', exact: true })).toHaveCount(0);
+  await expect(frame.getByText('Not vaccinated', { exact: true })).toHaveCount(0);
+  await frame.getByRole('button', { name: 'End the check' }).click();
+
+  await expect(page.locator('.kyc-vs-modal')).toHaveCount(0);
+  await expect(railwayResult(page)).toHaveAttribute('data-code', 'failed');
 });
 
 test('an unregistered mobile gets the same OTP step (no hint that it is unknown)', async ({ page, stack }) => {
@@ -46,7 +55,8 @@ test('prefilled mobile and name from the host page, still editable', async ({ pa
   await frame.getByRole('button', { name: 'Send OTP' }).click();
   await expect(frame.getByText('We sent a 6-digit code by SMS to +91 98765 43210.')).toBeVisible();
   await enterOtp(frame, await stack.otp(PEOPLE.asha.mobile));
-  await expect(frame.locator('.status')).toHaveText('Fully vaccinated');
+  await frame.getByRole('button', { name: 'Share', exact: true }).click();
+  await expect(frame.getByText('You shared: Fully vaccinated')).toBeVisible();
 });
 
 // A host that writes no script: <kyc-vs-button> in a plain form, the widget creates the session

@@ -50,12 +50,17 @@ export interface InitMessage {
   options: FrameOptions;
 }
 
-/** Frame → loader, over the private port. */
+/**
+ * Frame → loader, over the private port. Before the citizen's decision nothing here may depend on
+ * the person's record: from the OTP step until the decision the frame sends no `kycvs:resize`
+ * (one height, fitting every step that may follow, is sent when the OTP step shows).
+ */
 export type FrameEvent =
   | { type: 'kycvs:resize'; v: typeof PROTOCOL_VERSION; height: number }
   | { type: 'kycvs:result'; v: typeof PROTOCOL_VERSION; token: string; status: VaccinationStatus }
   | { type: 'kycvs:deny'; v: typeof PROTOCOL_VERSION }
   | { type: 'kycvs:cancel'; v: typeof PROTOCOL_VERSION }
+  /** The check cannot go on: `failed` also when the name matched no one and the citizen ended the check. */
   | { type: 'kycvs:error'; v: typeof PROTOCOL_VERSION; code: Extract<KycVsErrorCode, 'expired' | 'failed'> }
   /** The citizen closed the "done" screen; the result was already delivered. */
   | { type: 'kycvs:close'; v: typeof PROTOCOL_VERSION };

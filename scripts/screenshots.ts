@@ -51,6 +51,8 @@ try {
   await frame.getByLabel('OTP', { exact: true }).fill(code);
   await frame.getByRole('button', { name: 'Verify', exact: true }).click();
   await frame.getByRole('heading', { name: 'Share your status?' }).waitFor();
+  // Share arms once the frame has been in full view for a moment (widget/frame/visibility.ts).
+  await frame.locator('button[aria-disabled="false"]', { hasText: 'Share' }).waitFor();
   await shot(page, '05-consent');
 
   await frame.getByRole('button', { name: 'Share', exact: true }).click();

@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import { DATABASE_FILE } from '../server/services.ts';
 import { type ChildServer, spawnServer } from '../server/testing/child-server.ts';
 import { FakeSmsGateway } from '../server/testing/fake-sms-gateway.ts';
-import { DEMO, OTP_IN_TEXT, decodeJws, waitFor } from '../server/testing/harness.ts';
+import { DEMO, OTP_IN_TEXT, decodeJws, letters, waitFor } from '../server/testing/harness.ts';
 import { verifyStatusToken } from '../verifier/verify-status-token.ts';
 
 const KILLS = 5;
@@ -61,7 +61,7 @@ async function load(server: ChildServer, round: number, received: Received[], de
       const n = seq++;
       const client = CLIENTS[n % 2]!;
       const person = PEOPLE[(n + w) % PEOPLE.length]!;
-      const tag = `crash-${round}-${w}-${n}`;
+      const tag = `crash-${letters(round)}-${letters(w)}-${letters(n)}`;
       try {
         stats.inFlight++;
         const created = await server.api('POST', '/v1/sessions', { apiKey: client.apiKey, json: { purpose: tag, nonce: tag, mobile: person.mobile, name: person.name } });

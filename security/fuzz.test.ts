@@ -27,7 +27,7 @@ after(() => server?.cleanup());
 /** Sessions in each state, so random bodies also reach the checks of every step. */
 async function liveSessions(): Promise<string[]> {
   const ids: string[] = [];
-  const widget = { client_id: DEMO.railway.id, origin: DEMO.origin };
+  const widget = { client_id: DEMO.hotel.id, origin: DEMO.origin };
   const make = async () => {
     const res = await server.api('POST', '/v1/sessions', { json: widget });
     assert.equal(res.status, 201, res.text);

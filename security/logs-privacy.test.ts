@@ -53,7 +53,7 @@ test('after a full run, the process’s stdout/stderr and its data dir hold no m
   // tokens only in the output (the session keeps its token for the host to read back, by design).
   const secrets: string[] = [DEMO.railway.apiKey, DEMO.hotel.apiKey, GATEWAY_TOKEN];
   const tokens: string[] = [];
-  const widget = { client_id: DEMO.railway.id, origin: DEMO.origin };
+  const widget = { client_id: DEMO.hotel.id, origin: DEMO.origin };
   const codeFor = async (person: Person, nth: number) => gateway.otp((m) => m.to === `+91${person.mobile}`, { nth });
   const sent = (person: Person) => gateway.to(person.mobile).length;
   const answers: ApiResponse[] = [];
@@ -124,7 +124,7 @@ test('after a full run, the process’s stdout/stderr and its data dir hold no m
   await call('POST', `/v1/sessions/${id}/otp/verify`, { json: { otp, code: otp } });
   await call('GET', `/v1/sessions/${DEMO.asha.mobile}?mobile=${DEMO.asha.mobile}&otp=${otp}`, { apiKey: DEMO.railway.apiKey });
   await call('GET', `/v1/lookup/${DEMO.arjun.mobile}`);
-  await call('POST', '/v1/sessions', { json: { client_id: DEMO.railway.id, origin: DEMO.origin, mobile: DEMO.arjun.mobile } });
+  await call('POST', '/v1/sessions', { json: { client_id: DEMO.hotel.id, origin: DEMO.origin, mobile: DEMO.arjun.mobile } });
   for (const a of answers) assert.ok(a.status < 500, `${a.status} ${a.text}`);
 
   // The data dir while the service runs (the WAL holds the latest writes), then after a graceful stop.

@@ -132,7 +132,8 @@ describe('OTP guessing', () => {
       assert.ok(lockedMobile, 'a new session for the mobile was refused before the attacker ran out of doors');
       assertApiError(lockedMobile, 'otp_locked', 'a new session for the locked mobile');
       const retryAfter = Number(lockedMobile.headers.get('retry-after'));
-      assert.ok(retryAfter >= 1 && retryAfter <= 86_400, `Retry-After ${retryAfter}`);
+      // A rolling day counted in 20 sub-windows: the lock frees within a day and one sub-window (72 min).
+      assert.ok(retryAfter >= 1 && retryAfter <= 86_400 * 1.05, `Retry-After ${retryAfter}`);
       assert.equal(lockedMobile.body.retry_after, retryAfter);
       assert.ok(guesses <= PER_MOBILE_DAY * spannedDays, `${guesses} guesses`);
       if (spannedDays === 1) assert.equal(guesses, PER_MOBILE_DAY);

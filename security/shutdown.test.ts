@@ -104,7 +104,7 @@ test('SIGTERM with requests in flight: each completes normally, pending texts go
   const pending = await s.api('POST', '/v1/sessions', { apiKey: DEMO.hotel.apiKey, json: { purpose: 'shutdown-a', mobile: DEMO.arjun.mobile, name: DEMO.arjun.name } });
   assert.equal(pending.status, 201, pending.text);
   const otpA = await gateway.otp((m) => m.text.includes('(shutdown-a)'));
-  const widget = await s.api('POST', '/v1/sessions', { json: { client_id: DEMO.railway.id, origin: DEMO.origin } });
+  const widget = await s.api('POST', '/v1/sessions', { json: { client_id: DEMO.hotel.id, origin: DEMO.origin } });
   assert.equal((await s.api('POST', `/v1/sessions/${widget.body.session_id}/otp`, { json: { mobile: DEMO.asha.mobile, name: DEMO.asha.name } })).status, 202);
   const otpB = await gateway.otp((m) => m.to === `+91${DEMO.asha.mobile}`);
   const ticket = (await s.api('POST', `/v1/sessions/${widget.body.session_id}/otp/verify`, { json: { otp: otpB } })).body.consent_ticket;

@@ -90,7 +90,8 @@ export async function verifyStatusToken(token: string, options: VerifyStatusToke
 }
 
 // Three base64url parts: no padding, no other characters; a part's length is never 1 more than a multiple of 4.
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+// The signature may be empty (canonical, and an `alg: none` token is then refused for its algorithm).
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 /** Per part length mod 4, the bits of its last character that no byte uses (they must be zero). */
 const UNUSED_BITS = [0, -1, 0b1111, 0b11] as const;
@@ -109,7 +110,7 @@ export function isCanonicalCompactJws(token: string): boolean {
     end = part < 2 ? token.indexOf('.', start) : token.length;
     const unused = UNUSED_BITS[(end - start) % 4 as 0 | 1 | 2 | 3];
     if (unused === -1) return false;
-    if (unused !== 0 && (BASE64URL.indexOf(token[end - 1]!) & unused) !== 0) return false;
+    if (unused !== 0 && end > start && (BASE64URL.indexOf(token[end - 1]!) & unused) !== 0) return false;
   }
   return true;
 }

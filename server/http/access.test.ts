@@ -19,7 +19,7 @@ const widgetCreate = (body: Record<string, unknown>) => server.api('POST', '/v1/
 
 let clientSeq = 0;
 async function newClient(allowedOrigins: string[] = [DEMO.origin]) {
-  return server.services.clients.create({ id: `test-client-${clientSeq++}`, name: 'Test Verifier', purpose: 'Testing access', allowedOrigins });
+  return server.services.clients.create({ id: `test-client-${clientSeq++}`, name: 'Test Verifier', purpose: 'Testing access', allowedOrigins, widgetSessions: true });
 }
 
 describe('widget mode: client id and an allowlisted origin', () => {

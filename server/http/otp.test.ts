@@ -142,7 +142,7 @@ describe('per-mobile quotas', () => {
     try {
       const statuses = async (person: Person) => {
         const seen = [];
-        // A fixed window may roll over mid-loop; 2×cap+1 tries still meet the cap at least once.
+        // 2×cap+1 tries: the cap is met, whatever else counted against this mobile before.
         for (let i = 0; i < 5; i++) {
           const r = await sendOtp(capped, await createSession(capped, RAILWAY_WIDGET), person);
           if (r.status !== 202) assertApiError(r, 'rate_limited');

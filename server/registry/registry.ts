@@ -21,6 +21,8 @@ export interface Registry {
   /** The keyed hash a mobile number is stored and looked up as. */
   mobileHash(mobile: string): Buffer;
   lookup(mobile: string, name: string): Promise<RegistryLookup>;
+  /** `lookup` for a mobile already hashed and a name already keyed (the request path does both once). */
+  lookupKeyed(mobileHash: Buffer, nameKey: string): Promise<RegistryLookup>;
 }
 
 interface BeneficiaryRow {
@@ -50,8 +52,11 @@ export class SqliteRegistry implements Registry {
   }
 
   async lookup(mobile: string, name: string): Promise<RegistryLookup> {
-    const rows = this.#byMobile.all(this.mobileHash(mobile));
-    const key = nameKey(name);
+    return this.lookupKeyed(this.mobileHash(mobile), nameKey(name));
+  }
+
+  async lookupKeyed(mobileHash: Buffer, key: string): Promise<RegistryLookup> {
+    const rows = this.#byMobile.all(mobileHash);
     const hit = key === '' ? undefined : rows.find((r) => r.name_key === key);
     if (!hit) return { registered: rows.length > 0, match: null };
     const primary = hit.vaccine === null ? undefined : this.#primaryDoses(hit.vaccine);

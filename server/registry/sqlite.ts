@@ -12,6 +12,7 @@ export function sqliteRegistry(db: Db, mobileKey: Buffer): RegistryWithAdmin {
   return {
     mobileHash: (mobile) => lookups.mobileHash(mobile),
     lookup: (mobile, name) => lookups.lookup(mobile, name),
+    lookupKeyed: (mobileHash, nameKey) => lookups.lookupKeyed(mobileHash, nameKey),
     upsertBatch: (rows) => admin.upsertBatch(rows),
     bulkLoad: () => admin.bulkLoad(),
     count: () => admin.count(),

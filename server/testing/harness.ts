@@ -332,6 +332,14 @@ export async function addBeneficiary(
   return { mobile: row.mobile, name: row.name };
 }
 
+/**
+ * `n` in letters (a-z, base 26): for tags printed in an SMS, where the service refuses runs of
+ * four or more digits in a purpose (a fake code could hide in one).
+ */
+export function letters(n: number): string {
+  return n.toString(26).replace(/./g, (d) => String.fromCharCode(97 + parseInt(d, 26)));
+}
+
 /** A string wrong for this OTP (another 6-digit code). */
 export function wrongOtp(otp: string): string {
   return String((Number(otp) + 1) % 1_000_000).padStart(6, '0');

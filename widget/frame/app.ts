@@ -1,4 +1,4 @@
-import { html, type TemplateResult } from 'lit';
+import { html, render, type TemplateResult } from 'lit';
 import type { FramePageConfig } from '../../protocol/messages.ts';
 import { loadCatalog, pickLang } from '../i18n/index.ts';
 import { connectToParent, type ParentChannel } from './channel.ts';
@@ -8,6 +8,7 @@ import type { SendDetail } from './steps/details-step.ts';
 import './steps/consent-step.ts';
 import './steps/details-step.ts';
 import './steps/end-step.ts';
+import './steps/no-match-step.ts';
 import './steps/otp-step.ts';
 
 interface StepElement extends HTMLElement {
@@ -15,12 +16,23 @@ interface StepElement extends HTMLElement {
   focusStart(): void;
 }
 
+/**
+ * From the moment the OTP step shows until the citizen's decision, the host page must not be able
+ * to tell a matched name from one that matches no one (or from an unregistered mobile): the frame
+ * reports the OTP step's height once, on arrival, and then no height at all until the decision.
+ * The consent and no-match steps fit that height (sticky actions, the page scrolls inside the
+ * frame if ever needed). Both also take focus the same way (their heading) and keep the title.
+ */
+const HEIGHT_FROZEN: ReadonlySet<Step> = new Set(['otp', 'consent', 'no-match']);
+
 /** The frame page: talks to the parent, renders the current step, moves focus, reports its height. */
 export class KycVsApp extends LightElement {
   readonly #flow = new Flow(this);
   #channel: ParentChannel | undefined;
   #focusedStep: Step = 'starting';
   #focusedAlert: Alert | null = null;
+  #heightFrozen = false;
+  #reportedHeight = -1;
 
   async boot(config: FramePageConfig): Promise<void> {
     if (!config.ok) return this.#endEarly(config.error);
@@ -39,12 +51,18 @@ export class KycVsApp extends LightElement {
     if (options.accent && CSS.supports('color', options.accent)) {
       document.documentElement.style.setProperty('--kycvs-accent', options.accent);
     }
-    new ResizeObserver(() => channel.post({ type: 'kycvs:resize', height: this.offsetHeight })).observe(this);
+    new ResizeObserver(() => this.#reportHeight()).observe(this);
     document.addEventListener('keydown', (event) => {
       if (event.key === 'Escape') this.#leave();
     });
     this.#listen();
-    await this.#flow.start(t, config, options);
+    const started = this.#flow.start(t, config, options);
+    // The first height is reported here, before any answer from the service can change the step,
+    // not whenever the first resize callback comes: the host sees the same messages in the same
+    // order on every run (a later step reports itself when it renders, see updated()).
+    await this.updateComplete;
+    this.#reportHeight();
+    await started;
   }
 
   async #endEarly(reason: Extract<FramePageConfig, { ok: false }>['error'] | 'not_framed'): Promise<void> {
@@ -63,6 +81,8 @@ export class KycVsApp extends LightElement {
     on<Alert>('kycvs-invalid', (alert) => flow.invalid(alert));
     on<boolean>('kycvs-decide', (allow) => void this.#decide(allow));
     on('kycvs-cancel', () => this.#leave());
+    // No match: the check ends here; the host hears "failed", as for any check that cannot go on.
+    on('kycvs-end', () => this.#channel?.post({ type: 'kycvs:error', code: 'failed' }));
     on('kycvs-close', () => this.#leave());
   }
 
@@ -81,12 +101,27 @@ export class KycVsApp extends LightElement {
     else if (step !== 'ended') this.#channel?.post({ type: 'kycvs:cancel' });
   }
 
+  #reportHeight(height = this.offsetHeight): void {
+    if (this.#heightFrozen || height === this.#reportedHeight) return;
+    this.#reportedHeight = height;
+    this.#channel?.post({ type: 'kycvs:resize', height });
+  }
+
   protected override async updated(): Promise<void> {
     const { step, alert } = this.#flow;
     if (step !== this.#focusedStep) {
       this.#focusedStep = step;
       const current = this.querySelector<StepElement>('[data-step]');
       await current?.updateComplete;
+      // Reported at once, in the task that rendered the step (not at the next resize callback),
+      // so the report's place among the frame's messages never depends on timing.
+      if (!HEIGHT_FROZEN.has(step)) {
+        this.#heightFrozen = false;
+        this.#reportHeight();
+      } else if (!this.#heightFrozen && current) {
+        this.#reportHeight(await this.#frozenHeight(current));
+        this.#heightFrozen = true;
+      }
       current?.focusStart();
     } else if (alert?.field && alert !== this.#focusedAlert) {
       this.#focusedAlert = alert;
@@ -94,8 +129,29 @@ export class KycVsApp extends LightElement {
     }
   }
 
+  /**
+   * The OTP step's height, grown to fit the taller of the two steps that may follow it: both are
+   * laid out now, hidden, at the same width and with what they will say (language, who asks),
+   * before anyone knows which one will come.
+   */
+  async #frozenHeight(otpStep: StepElement): Promise<number> {
+    const { t, client } = this.#flow;
+    const probe = document.createElement('div');
+    probe.className = 'probe';
+    probe.inert = true;
+    probe.style.width = `${otpStep.getBoundingClientRect().width}px`;
+    render(html`<kycvs-consent-step .t=${t} .client=${client.name}></kycvs-consent-step>
+      <kycvs-no-match-step .t=${t}></kycvs-no-match-step>`, probe);
+    document.body.append(probe);
+    const next = [...probe.children] as StepElement[];
+    await Promise.all(next.map((step) => step.updateComplete));
+    const tallest = Math.max(...next.map((step) => step.offsetHeight));
+    probe.remove();
+    return this.offsetHeight + Math.max(0, tallest - otpStep.offsetHeight);
+  }
+
   #step(): TemplateResult {
-    const { t, step, busy, alert, client, prefill, sent, verified, ended } = this.#flow;
+    const { t, step, busy, alert, client, prefill, sent, shared, ended } = this.#flow;
     const invalid = alert?.field;
     switch (step) {
       case 'details':
@@ -105,11 +161,12 @@ export class KycVsApp extends LightElement {
         return html`<kycvs-otp-step data-step .t=${t} .mobile=${this.#flow.sentTo}
           .sent=${sent} .busy=${busy} .invalid=${invalid}></kycvs-otp-step>`;
       case 'consent':
-        return html`<kycvs-consent-step data-step .t=${t} .client=${client.name} .status=${verified?.status}
-          .nameMatched=${verified?.nameMatched} .busy=${busy}></kycvs-consent-step>`;
+        return html`<kycvs-consent-step data-step .t=${t} .client=${client.name} .busy=${busy}></kycvs-consent-step>`;
+      case 'no-match':
+        return html`<kycvs-no-match-step data-step .t=${t}></kycvs-no-match-step>`;
       case 'done':
         return html`<kycvs-end-step data-step .t=${t} .heading=${t.doneHeading} .text=${t.doneText(client.name)}
-          .closable=${true}></kycvs-end-step>`;
+          .shared=${shared} .closable=${true}></kycvs-end-step>`;
       case 'ended':
         return html`<kycvs-end-step data-step .t=${t} .heading=${t.errorHeading} .text=${ended?.text ?? ''}
           .closable=${Boolean(ended?.outcome)}></kycvs-end-step>`;

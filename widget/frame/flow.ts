@@ -6,7 +6,11 @@ import type { FrameOptions, FramePageConfig } from '../../protocol/messages.ts';
 import type { Catalog } from '../i18n/index.ts';
 import { api, ApiFailure, type FailureCode } from './api.ts';
 
-export type Step = 'starting' | 'details' | 'otp' | 'consent' | 'done' | 'ended';
+/**
+ * `consent` and `no-match` follow a correct code, depending on whether the name matched someone
+ * on the mobile. Nothing the host page can observe may tell them apart (see app.ts).
+ */
+export type Step = 'starting' | 'details' | 'otp' | 'consent' | 'no-match' | 'done' | 'ended';
 export type Field = 'mobile' | 'name' | 'otp';
 export type SentOtp = SendOtpResponse & { sentAt: number };
 
@@ -29,6 +33,8 @@ const ENDS_SESSION: Partial<Record<FailureCode, Exclude<Outcome, null>>> = {
   forbidden: 'failed',
   origin_not_allowed: 'failed',
   client_disabled: 'failed',
+  // Only if an allow reached the service for a name that matched no one (the frame offers none).
+  name_not_matched: 'failed',
 };
 
 type PageConfig = Extract<FramePageConfig, { ok: true }>;
@@ -43,7 +49,8 @@ export class Flow {
   client = { name: '', purpose: '' };
   prefill = { mobile: '', name: '' };
   sent: SentOtp | null = null;
-  verified: { status: VaccinationStatus; nameMatched: boolean } | null = null;
+  /** The status the citizen shared: the frame learns it only from the answer to their Share. */
+  shared: VaccinationStatus | undefined;
 
   readonly #host: ReactiveControllerHost;
   #sessionId = '';
@@ -100,18 +107,24 @@ export class Flow {
   async verifyOtp(otp: string): Promise<void> {
     await this.#call(async () => {
       const answer = await api.verifyOtp(this.#sessionId, { otp });
-      this.verified = { status: answer.vaccination_status, nameMatched: answer.name_matched };
       this.#consentTicket = answer.consent_ticket ?? '';
-      this.#go('consent');
+      // A name that matches no one on the mobile is never shared as "not vaccinated". (Issue 10
+      // will let the code's holder correct the name from here.)
+      this.#go(answer.name_matched === false ? 'no-match' : 'consent');
     }, 'otp');
   }
 
   /** The service's answer to the citizen's choice, or null when the call failed (the flow shows why). */
   async decide(allow: boolean): Promise<ConsentResponse | null> {
+    // One decision at a time: a double click must not send a second one.
+    if (this.busy || this.step !== 'consent') return null;
     return this.#call(async () => {
       const decision = allow ? 'allow' : 'deny';
       const answer = await api.consent(this.#sessionId, { decision, consent_ticket: this.#consentTicket });
-      if ('token' in answer) this.#go('done');
+      if ('token' in answer) {
+        this.shared = answer.vaccination_status;
+        this.#go('done');
+      }
       return answer;
     });
   }

@@ -35,14 +35,20 @@ export const en = {
   attemptsLeft: (n: number) => `Wrong code. ${n} ${n === 1 ? 'try' : 'tries'} left.`,
 
   consentHeading: 'Share your status?',
-  consentIntro: (client: string) => `${client} will receive only this, signed by KYC-VS:`,
-  nameNotMatched:
-    'No vaccination record on this mobile number matches the name you entered, so the status reads “Not vaccinated”.',
+  consentIntro: (client: string) => `If you share, ${client} receives one fact, signed by KYC-VS:`,
+  consentWhat: 'Your vaccination status: not vaccinated, partially vaccinated or fully vaccinated.',
+  consentNothingElse: 'Nothing else. You will see what was shared once you have chosen.',
   share: 'Share',
   dontShare: "Don't share",
+  shareWaits: 'Share turns on once this window has been fully in view for a moment.',
+
+  noMatchHeading: 'No match on this number',
+  noMatchText: 'No one by the name you entered is registered with this mobile number, so there is no vaccination status to share.',
+  endCheck: 'End the check',
 
   doneHeading: 'Shared',
   doneText: (client: string) => `${client} has received your vaccination status.`,
+  youShared: (status: string) => `You shared: ${status}`,
   close: 'Close',
 
   errorHeading: 'This check cannot continue',
@@ -73,6 +79,8 @@ export const en = {
     method_not_allowed: 'That is not possible here.',
     invalid_state: 'This request is already finished. Start again from the website.',
     otp_not_sent: 'Ask for a code first.',
+    person_mismatch: 'This check is for another mobile number or name. Check what you entered, or start again from the website.',
+    name_not_matched: 'No one by the name you entered is registered with this mobile number.',
     session_expired: 'This request has expired. Start again from the website.',
     otp_expired: 'The code has expired. Press “Resend OTP” for a new one.',
     payload_too_large: 'Some details are too long.',

@@ -1,13 +1,19 @@
 // The accessible modal that holds the frame: focus moves in and comes back, the rest of the page is
 // inert, and narrow screens get a full-screen sheet. It lives in a shadow root so host styles cannot
-// break it; hosts theme it through custom properties and ::part(backdrop | dialog | frame).
+// break it. Hosts theme it only through custom properties (colours, a bounded radius and width):
+// no ::part, and `:host{all:initial!important}` (an !important rule of the shadow tree beats the
+// page's, inline ones included), so the page cannot make the frame transparent, filtered,
+// transformed, hidden or click-through by styling our elements. It can still style their
+// ancestors (body opacity, an element laid over ours): the frame itself checks that it is in full
+// view before Share acts (widget/frame/visibility.ts).
 
 // Top-anchored, not centred: when the frame reports a new height only its bottom edge moves, so
 // a button the citizen is about to press never jumps under the pointer.
 const STYLES = `
-.backdrop{position:fixed;inset:0;z-index:2147483647;display:flex;align-items:flex-start;justify-content:center;padding-top:8vh;box-sizing:border-box;background:var(--kycvs-backdrop,rgb(15 23 42/.55))}
-.dialog{width:min(calc(100% - 2rem),var(--kycvs-width,440px))}
-iframe{display:block;width:100%;height:420px;max-height:calc(92vh - 1rem);border:0;border-radius:var(--kycvs-radius,12px);background:#fff;box-shadow:0 12px 40px rgb(0 0 0/.35)}
+:host{all:initial!important}
+.backdrop{position:fixed;inset:0;z-index:2147483647;display:flex;align-items:flex-start;justify-content:center;padding-top:8vh;box-sizing:border-box;background-color:var(--kycvs-backdrop,rgb(15 23 42/.55))}
+.dialog{width:min(calc(100% - 2rem),max(var(--kycvs-width,440px),320px))}
+iframe{display:block;width:100%;height:420px;max-height:calc(92vh - 1rem);border:0;border-radius:clamp(0px,var(--kycvs-radius,12px),24px);background:#fff;box-shadow:0 12px 40px rgb(0 0 0/.35)}
 @media (max-width:600px){.backdrop{padding-top:0}.dialog{width:100%;height:100%}iframe{height:100%!important;max-height:none;border-radius:0}}
 `;
 
@@ -35,15 +41,12 @@ export function openModal(src: string, label: string, onEscape: () => void): Mod
 
   const backdrop = document.createElement('div');
   backdrop.className = 'backdrop';
-  backdrop.part.add('backdrop');
   const dialog = document.createElement('div');
   dialog.className = 'dialog';
-  dialog.part.add('dialog');
   dialog.setAttribute('role', 'dialog');
   dialog.setAttribute('aria-modal', 'true');
   dialog.setAttribute('aria-label', label);
   const frame = document.createElement('iframe');
-  frame.part.add('frame');
   frame.title = label;
   // WebOTP inside a cross-origin frame needs this permission from the embedding page.
   frame.allow = 'otp-credentials';
@@ -77,7 +80,7 @@ export function openModal(src: string, label: string, onEscape: () => void): Mod
       document.removeEventListener('keydown', onKey);
       // Hide now, remove a moment later: the click that closed us may still be in flight in the
       // frame's process, and tearing the frame down under it can lose the browser's input ack.
-      host.style.display = 'none';
+      backdrop.style.display = 'none';
       setTimeout(() => host.remove(), REMOVE_DELAY_MS);
       for (const el of inerted) el.inert = false;
       document.documentElement.style.overflow = overflow;

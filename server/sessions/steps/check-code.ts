@@ -12,9 +12,11 @@ export const checkCode: Step<{ otp: string }> = async (ctx) => {
   const { secrets, sessions, counters, limits, events } = ctx.deps;
   if (session.otpHash !== null && otpMatches(secrets.otpKey, session.id, ctx.input.otp, session.otpHash)) return;
   const counted = await sessions.recordWrongOtp(session.id, limits.maxWrongOtpPerSession);
+  // Another request moved the session on (the right code, from a racing request) since it was read.
+  if (counted === null) throw new ApiError('invalid_state', 'This code was already checked.');
   const perMobile = await counters.hit(wrongCodesPerMobile(session.mobileHash!), limits.maxWrongOtpPerMobilePerDay, DAY, ctx.now);
   const mobileLocked = perMobile.count >= limits.maxWrongOtpPerMobilePerDay;
-  const sessionLocked = counted === null || counted.state === 'locked';
+  const sessionLocked = counted.state === 'locked';
   events.otpFailed(mobileLocked || sessionLocked);
   // The mobile's lock lasts until its day of wrong codes rolls over; a session's until the session expires.
   if (mobileLocked) throw lockedError(perMobile.retryAfter);

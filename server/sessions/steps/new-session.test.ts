@@ -20,12 +20,12 @@ test('newSession: a frame session for its page, with the verifier’s own purpos
 });
 
 test('newSession: a backend session with its purpose and nonce, and no page', async () => {
-  const c = kit.ctx({ purpose: 'Boarding train 12951', nonce: 'n-42' }, { caller: await kit.backend(), client: await kit.client() });
+  const c = kit.ctx({ purpose: 'Boarding train Rajdhani', nonce: 'n-42' }, { caller: await kit.backend(), client: await kit.client() });
   newSession(c);
   const made = c.get('newSession');
   assert.equal(made.mode, 'server');
   assert.equal(made.origin, null);
-  assert.equal(made.purpose, 'Boarding train 12951');
+  assert.equal(made.purpose, 'Boarding train Rajdhani');
   assert.equal(made.nonce, 'n-42');
 });
 

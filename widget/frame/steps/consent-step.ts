@@ -1,37 +1,46 @@
 import { html } from 'lit';
-import type { VaccinationStatus } from '../../../protocol/api.ts';
 import { LightElement } from '../light-element.ts';
+import { VisibilityGuard } from '../visibility.ts';
 
-/** The one fact that will be shared, and the citizen's choice. */
+/**
+ * Who asks, the one fact that would be shared (not its value: the status is shown only after the
+ * choice), and the choice. Share acts only once the frame has been in full view for a moment
+ * (VisibilityGuard); until then it says why it is off, and stays focusable.
+ */
 export class ConsentStep extends LightElement {
   static override properties = {
     client: {},
-    status: { type: Number },
-    nameMatched: { type: Boolean },
     busy: { type: Boolean },
   };
   declare client: string;
-  declare status: VaccinationStatus;
-  declare nameMatched: boolean;
   declare busy: boolean;
+
+  readonly #guard = new VisibilityGuard(this);
 
   focusStart(): void {
     // The heading, not Share: a stray Enter must not share.
     this.querySelector('h2')?.focus();
   }
 
+  async #share(): Promise<void> {
+    if (await this.#guard.confirm()) this.emit('kycvs-decide', true);
+  }
+
   protected override render() {
     const { t } = this;
+    const off = !this.#guard.armed;
     return html`
       <h2 tabindex="-1">${t.consentHeading}</h2>
       <p>${t.consentIntro(this.client)}</p>
-      <p class="status" data-status=${this.status}>${t.statuses[this.status]}</p>
-      ${this.nameMatched ? '' : html`<p class="hint">${t.nameNotMatched}</p>`}
-      <div class="actions">
-        <button class="primary" type="button" ?disabled=${this.busy} @click=${() => this.emit('kycvs-decide', true)}>
+      <p class="fact">${t.consentWhat}</p>
+      <p>${t.consentNothingElse}</p>
+      <div class="actions sticky">
+        <button class="primary" type="button" ?disabled=${this.busy} aria-disabled=${off ? 'true' : 'false'}
+          aria-describedby="kycvs-share-wait" @click=${() => void this.#share()}>
           ${t.share}
         </button>
         <button type="button" ?disabled=${this.busy} @click=${() => this.emit('kycvs-decide', false)}>${t.dontShare}</button>
+        <p id="kycvs-share-wait" class="hint">${off ? t.shareWaits : ''}</p>
       </div>
     `;
   }

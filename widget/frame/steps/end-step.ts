@@ -1,15 +1,22 @@
 import { html } from 'lit';
+import type { VaccinationStatus } from '../../../protocol/api.ts';
 import { LightElement } from '../light-element.ts';
 
-/** A last screen, after a share or when the check cannot go on: a heading, a sentence, and Close when framed. */
+/**
+ * A last screen, after a share or when the check cannot go on: a heading, a sentence, what was
+ * shared (after a share), and Close when framed.
+ */
 export class EndStep extends LightElement {
   static override properties = {
     heading: {},
     text: {},
+    shared: { attribute: false },
     closable: { type: Boolean },
   };
   declare heading: string;
   declare text: string;
+  /** The status the citizen shared, shown only now that they have chosen. */
+  declare shared: VaccinationStatus | undefined;
   declare closable: boolean;
 
   focusStart(): void {
@@ -19,6 +26,9 @@ export class EndStep extends LightElement {
   protected override render() {
     return html`
       <h2 tabindex="-1">${this.heading}</h2>
+      ${this.shared === undefined
+        ? ''
+        : html`<p class="status" data-status=${this.shared}>${this.t.youShared(this.t.statuses[this.shared])}</p>`}
       <p>${this.text}</p>
       ${this.closable
         ? html`<div class="actions">
