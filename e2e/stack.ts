@@ -1,7 +1,7 @@
 // One KYC-VS service and one demo host, on two origins as in production: the host site on
 // http://127.0.0.1:<A>, the service on http://localhost:<B>. Real servers, real SQLite, real keys.
 import { createDemoHostApp, listen, type RunningDemoHost } from '../demo-host/server.ts';
-import { startTestServer, type TestServer } from '../server/testing/harness.ts';
+import { startTestServer, type TestServer } from '../test-support/harness.ts';
 
 export interface Stack {
   /** The service as browsers reach it (a different site from the host). */

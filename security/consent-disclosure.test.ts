@@ -20,7 +20,7 @@ import {
   startTestServer,
   verifyOtp,
   wrongOtp,
-} from '../server/testing/harness.ts';
+} from '../test-support/harness.ts';
 
 const server = await startTestServer();
 after(() => server.close());

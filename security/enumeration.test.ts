@@ -7,9 +7,9 @@
 // its SMS gateway (a fake, on 127.0.0.1) on the production path.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type ChildServer, spawnServer } from '../server/testing/child-server.ts';
-import { FakeSmsGatewayProcess } from '../server/testing/fake-sms-gateway.ts';
-import { type ApiResponse, DEMO, type Person, assertApiError, waitFor } from '../server/testing/harness.ts';
+import { type ChildServer, spawnServer } from '../test-support/child-server.ts';
+import { FakeSmsGatewayProcess } from '../test-support/fake-sms-gateway.ts';
+import { type ApiResponse, DEMO, type Person, assertApiError, waitFor } from '../test-support/harness.ts';
 
 const PER_KIND = 300;
 const WARMUP = 40;

@@ -11,7 +11,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE } from '../server/services.ts';
-import { DEMO, RAILWAY, createSession, requestOtp, startTestServer } from '../server/testing/harness.ts';
+import { DEMO, RAILWAY, createSession, requestOtp, startTestServer } from '../test-support/harness.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kycvs-modes-'));

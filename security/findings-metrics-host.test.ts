@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, describe, test } from 'node:test';
 import { API_ERRORS } from '../protocol/api.ts';
-import { startTestServer } from '../server/testing/harness.ts';
+import { startTestServer } from '../test-support/harness.ts';
 
 // The issuer is a public name the service is reached by through a proxy on the same machine.
 const server = await startTestServer({ env: { KYCVS_ISSUER: 'https://kycvs.example.gov.in' } });

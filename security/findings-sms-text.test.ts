@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ClientError } from '../server/clients/clients.ts';
-import { DEMO, assertApiError, outbox, startTestServer } from '../server/testing/harness.ts';
+import { DEMO, assertApiError, outbox, startTestServer } from '../test-support/harness.ts';
 
 const server = await startTestServer();
 after(() => server.close());

@@ -6,7 +6,7 @@
 // parts are not canonical base64url: only [A-Za-z0-9_-], no padding, unused bits zero.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { DEMO, startTestServer, tokenFor } from '../server/testing/harness.ts';
+import { DEMO, startTestServer, tokenFor } from '../test-support/harness.ts';
 import { type StatusTokenErrorCode, verifyStatusToken } from '../verifier/verify-status-token.ts';
 
 const server = await startTestServer();

@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { SignJWT, generateKeyPair } from 'jose';
 import { STATUS_TOKEN_TYPE } from '../protocol/api.ts';
-import { DEMO, RAILWAY_WIDGET, assertApiError, decodeJws, startTestServer, tokenFor } from '../server/testing/harness.ts';
+import { DEMO, RAILWAY_WIDGET, assertApiError, decodeJws, startTestServer, tokenFor } from '../test-support/harness.ts';
 import { type StatusTokenErrorCode, verifyStatusToken } from '../verifier/verify-status-token.ts';
 
 const server = await startTestServer();

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { type ChildServer, spawnServer } from '../server/testing/child-server.ts';
-import { DEMO, OTP_IN_TEXT, assertClientError, waitFor } from '../server/testing/harness.ts';
+import { type ChildServer, spawnServer } from '../test-support/child-server.ts';
+import { DEMO, OTP_IN_TEXT, assertClientError, waitFor } from '../test-support/harness.ts';
 
 /** Time for the random requests (the whole file stays well under 45 s on a loaded 2-core box). */
 const BUDGET_MS = 18_000;

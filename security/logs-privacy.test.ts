@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { type ChildServer, spawnServer } from '../server/testing/child-server.ts';
-import { FakeSmsGateway } from '../server/testing/fake-sms-gateway.ts';
-import { type ApiResponse, DEMO, type Person } from '../server/testing/harness.ts';
+import { type ChildServer, spawnServer } from '../test-support/child-server.ts';
+import { FakeSmsGateway } from '../test-support/fake-sms-gateway.ts';
+import { type ApiResponse, DEMO, type Person } from '../test-support/harness.ts';
 
 const gateway = new FakeSmsGateway();
 const gatewayUrl = await gateway.start();

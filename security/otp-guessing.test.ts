@@ -22,7 +22,7 @@ import {
   startTestServer,
   verifyOtp,
   wrongOtp,
-} from '../server/testing/harness.ts';
+} from '../test-support/harness.ts';
 
 const SHIPPED_DEFAULTS = {
   KYCVS_SMS_PER_MOBILE_HOUR: undefined,

@@ -3,7 +3,7 @@
 // and a browser's Origin header must be the frame's (this service) or the page the body names.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { DEMO, assertApiError, startTestServer } from '../server/testing/harness.ts';
+import { DEMO, assertApiError, startTestServer } from '../test-support/harness.ts';
 
 const server = await startTestServer();
 after(() => server.close());

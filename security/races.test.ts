@@ -8,9 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { DATABASE_FILE } from '../server/services.ts';
-import { type ChildServer, spawnServer } from '../server/testing/child-server.ts';
-import { FakeSmsGateway } from '../server/testing/fake-sms-gateway.ts';
-import { type ApiResponse, DEMO, assertClientError, decodeJws, letters, waitFor } from '../server/testing/harness.ts';
+import { type ChildServer, spawnServer } from '../test-support/child-server.ts';
+import { FakeSmsGateway } from '../test-support/fake-sms-gateway.ts';
+import { type ApiResponse, DEMO, assertClientError, decodeJws, letters, waitFor } from '../test-support/harness.ts';
 
 const gateway = new FakeSmsGateway();
 let a: ChildServer;

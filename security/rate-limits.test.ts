@@ -22,7 +22,7 @@ import {
   startTestServer,
   verifyOtp,
   wrongOtp,
-} from '../server/testing/harness.ts';
+} from '../test-support/harness.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;

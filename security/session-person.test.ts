@@ -3,7 +3,7 @@
 // replacing the person. Now the first code (or the backend, at creation) fixes the person.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { DEMO, RAILWAY_WIDGET, assertApiError, createSession, startTestServer } from '../server/testing/harness.ts';
+import { DEMO, RAILWAY_WIDGET, assertApiError, createSession, startTestServer } from '../test-support/harness.ts';
 
 const server = await startTestServer();
 after(() => server.close());

@@ -11,9 +11,9 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE } from '../server/services.ts';
-import { type ChildServer, spawnServer } from '../server/testing/child-server.ts';
-import { FakeSmsGateway } from '../server/testing/fake-sms-gateway.ts';
-import { DEMO, decodeJws, waitFor } from '../server/testing/harness.ts';
+import { type ChildServer, spawnServer } from '../test-support/child-server.ts';
+import { FakeSmsGateway } from '../test-support/fake-sms-gateway.ts';
+import { DEMO, decodeJws, waitFor } from '../test-support/harness.ts';
 
 const gateway = new FakeSmsGateway();
 const gatewayUrl = await gateway.start();

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { DEFAULT_LIMITS } from '../server/quotas/limits.ts';
-import { FakeSmsGateway } from '../server/testing/fake-sms-gateway.ts';
+import { FakeSmsGateway } from '../test-support/fake-sms-gateway.ts';
 import {
   type ApiResponse,
   DEMO,
@@ -15,7 +15,7 @@ import {
   assertApiError,
   startTestServer,
   waitFor,
-} from '../server/testing/harness.ts';
+} from '../test-support/harness.ts';
 
 const gateway = new FakeSmsGateway();
 const gatewayUrl = await gateway.start();

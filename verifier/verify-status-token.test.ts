@@ -12,7 +12,7 @@ import {
   decodeJws,
   startTestServer,
   tokenFor,
-} from '../server/testing/harness.ts';
+} from '../test-support/harness.ts';
 import { type StatusTokenErrorCode, isCanonicalCompactJws, verifyStatusToken } from './verify-status-token.ts';
 
 const server = await startTestServer();

@@ -10,7 +10,7 @@ import {
   requestOtp,
   startTestServer,
   verifiedSession,
-} from '../testing/harness.ts';
+} from '../../test-support/harness.ts';
 
 const server = await startTestServer();
 after(() => server.close());

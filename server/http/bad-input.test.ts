@@ -14,7 +14,7 @@ import {
   requestOtp,
   startTestServer,
   verifyOtp,
-} from '../testing/harness.ts';
+} from '../../test-support/harness.ts';
 
 const server = await startTestServer();
 after(() => server.close());

@@ -19,7 +19,7 @@ import {
   verifyOtp,
   waitFor,
   wrongOtp,
-} from '../testing/harness.ts';
+} from '../../test-support/harness.ts';
 
 const server = await startTestServer({
   env: { KYCVS_OTP_TTL: '1', KYCVS_RESEND_AFTER: '2', KYCVS_MAX_SENDS_PER_SESSION: '2', KYCVS_SMS_PER_MOBILE_HOUR: '3' },

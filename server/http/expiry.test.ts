@@ -15,7 +15,7 @@ import {
   verifiedSession,
   verifyOtp,
   waitUntilPast,
-} from '../testing/harness.ts';
+} from '../../test-support/harness.ts';
 
 const SESSION_TTL_SECONDS = 5;
 const server = await startTestServer({

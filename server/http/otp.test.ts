@@ -16,7 +16,7 @@ import {
   verifyOtp,
   waitFor,
   wrongOtp,
-} from '../testing/harness.ts';
+} from '../../test-support/harness.ts';
 
 // Resend after 2 s: short enough to wait for, long enough that a loaded machine cannot slip past it unseen.
 const server = await startTestServer({ env: { KYCVS_RESEND_AFTER: '2' } });

@@ -15,7 +15,7 @@ import {
   startTestServer,
   tokenFor,
   verifyOtp,
-} from '../testing/harness.ts';
+} from '../../test-support/harness.ts';
 
 const server = await startTestServer();
 after(() => server.close());

@@ -18,7 +18,7 @@ import {
   tokenFor,
   verifiedSession,
   verifyOtp,
-} from '../testing/harness.ts';
+} from '../../test-support/harness.ts';
 
 const server = await startTestServer();
 after(() => server.close());

@@ -10,7 +10,7 @@ import {
   assertApiError,
   createSession,
   startTestServer,
-} from '../testing/harness.ts';
+} from '../../test-support/harness.ts';
 
 const CAP = 2;
 /** Sliding windows have no edge to roll over mid-loop: exactly CAP of these get through. */

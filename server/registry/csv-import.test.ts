@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { openDatabase } from '../store/database.ts';
-import { RAILWAY_WIDGET, createSession, outbox, startTestServer, tokenFor } from '../testing/harness.ts';
+import { RAILWAY_WIDGET, createSession, outbox, startTestServer, tokenFor } from '../../test-support/harness.ts';
 import { type RejectedRow, importCsv } from './csv-import.ts';
 import { CSV_HEADER, CsvHeaderError } from './csv-rows.ts';
 import { type RegistryWithAdmin, sqliteRegistry } from './sqlite.ts';

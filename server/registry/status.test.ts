@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openDatabase } from '../store/database.ts';
-import { RAILWAY_WIDGET, addBeneficiary, startTestServer, tokenFor } from '../testing/harness.ts';
+import { RAILWAY_WIDGET, addBeneficiary, startTestServer, tokenFor } from '../../test-support/harness.ts';
 import { sqliteRegistry } from './sqlite.ts';
 
 const BRIEF_SCHEDULE = {

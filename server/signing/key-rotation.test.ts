@@ -14,7 +14,7 @@ import {
   startTestServer,
   tokenFor,
   waitFor,
-} from '../testing/harness.ts';
+} from '../../test-support/harness.ts';
 import { KeyStore, PUBLISH_AHEAD_SECONDS } from './key-store.ts';
 
 const server = await startTestServer();

@@ -13,9 +13,9 @@ import {
   startTestServer,
   verifyOtp,
   waitFor,
-} from '../testing/harness.ts';
+} from '../../test-support/harness.ts';
 import { seedDemoClients } from '../clients/demo-clients.ts';
-import { FakeSmsGateway } from '../testing/fake-sms-gateway.ts';
+import { FakeSmsGateway } from '../../test-support/fake-sms-gateway.ts';
 import { seedDemoRegistry } from '../registry/demo-seed.ts';
 
 const gateway = new FakeSmsGateway();

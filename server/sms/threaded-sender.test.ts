@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, test } from 'node:test';
-import { FakeSmsGateway } from '../testing/fake-sms-gateway.ts';
+import { FakeSmsGateway } from '../../test-support/fake-sms-gateway.ts';
 import { SmsDeliveryError } from './sms.ts';
 import { ThreadedSmsSender } from './threaded-sender.ts';
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
-import { waitFor } from '../testing/harness.ts';
+import { waitFor } from '../../test-support/harness.ts';
 import { WalCheckpointer } from './checkpointer.ts';
 import { openDatabase } from './database.ts';
 

@@ -20,7 +20,7 @@ import {
   verifiedSession,
   verifyOtp,
   wrongOtp,
-} from '../testing/harness.ts';
+} from '../../test-support/harness.ts';
 
 test('after every kind of flow, no mobile number or OTP is in the database files or the logs', async () => {
   const server = await startTestServer();

@@ -6,11 +6,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { API_ERRORS, type ApiErrorCode } from '../../protocol/api.ts';
-import { type Config, DEMO_API_KEY_DEFAULTS, loadConfig } from '../config.ts';
-import { createLogger } from '../logger.ts';
-import { type RunningServer, startServer } from '../server.ts';
-import { type Services, createServices } from '../services.ts';
+import { API_ERRORS, type ApiErrorCode } from '../protocol/api.ts';
+import { type Config, DEMO_API_KEY_DEFAULTS, loadConfig } from '../server/config.ts';
+import { createLogger } from '../server/logger.ts';
+import { type RunningServer, startServer } from '../server/server.ts';
+import { type Services, createServices } from '../server/services.ts';
 
 /** The demo data of the brief, as a test sees it. */
 export const DEMO = {

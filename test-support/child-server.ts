@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ApiResponse, type RequestOptions, request, waitFor } from './harness.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const READY = /KYC-VS service: (http:\/\/\S+)/;
 
 /** The same roomy limits as the in-process harness: a test about a quota sets its own knob. */
