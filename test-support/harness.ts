@@ -128,7 +128,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const config = loadConfig(env);
     options.configure?.(config);
     const services = await createServices(config, createLogger('info', sink));
-    if (!options.demoClientsAsSeeded) await services.clients.update(DEMO.railway.id, { widgetSessions: true });
+    if (config.demo && !options.demoClientsAsSeeded) await services.clients.update(DEMO.railway.id, { widgetSessions: true });
     let running: RunningServer;
     try {
       running = await startServer(config, services);

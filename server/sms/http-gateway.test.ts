@@ -26,6 +26,8 @@ const server = await startTestServer({
 // Outside demo mode nothing is seeded: register the demo people and verifiers as an operator would.
 await seedDemoRegistry(server.services.registry);
 await seedDemoClients(server.services.clients, server.config);
+// As the harness does in demo mode: the railway also takes keyless sessions, for the frame's path below.
+await server.services.clients.update(DEMO.railway.id, { widgetSessions: true });
 after(async () => {
   await server.close();
   await gateway.close();

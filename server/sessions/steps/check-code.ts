@@ -12,8 +12,12 @@ export const checkCode: Step<{ otp: string }> = async (ctx) => {
   const { secrets, sessions, counters, limits, events } = ctx.deps;
   if (session.otpHash !== null && otpMatches(secrets.otpKey, session.id, ctx.input.otp, session.otpHash)) return;
   const counted = await sessions.recordWrongOtp(session.id, limits.maxWrongOtpPerSession);
-  // Another request moved the session on (the right code, from a racing request) since it was read.
-  if (counted === null) throw new ApiError('invalid_state', 'This code was already checked.');
+  if (counted === null) {
+    // A racing request moved the session on since it was read: locked it, or checked the right code.
+    const now = await sessions.get(session.id);
+    if (now?.state === 'locked') throw lockedError(secondsUntilExpiry(session, ctx.now));
+    throw new ApiError('invalid_state', 'This code was already checked.');
+  }
   const perMobile = await counters.hit(wrongCodesPerMobile(session.mobileHash!), limits.maxWrongOtpPerMobilePerDay, DAY, ctx.now);
   const mobileLocked = perMobile.count >= limits.maxWrongOtpPerMobilePerDay;
   const sessionLocked = counted.state === 'locked';

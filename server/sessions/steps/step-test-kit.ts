@@ -26,22 +26,19 @@ import { lookUpRecord } from './look-up-record.ts';
 import { recordDisclosure, recordRefusal } from './record-decision.ts';
 import { signToken } from './sign-token.ts';
 import { storeCode } from './store-code.ts';
+import { DEMO, type Person } from '../../../test-support/harness.ts';
 
-/** The demo registry (server/registry/demo-seed.ts) as the tests see it. */
+/** The demo registry (server/registry/demo-seed.ts) as the tests see it, and a name no one on Asha's mobile has. */
 export const PEOPLE = {
-  asha: { mobile: '9876543210', name: 'Asha Verma', status: 2 },
-  ravi: { mobile: '9876543210', name: 'Ravi Verma', status: 1 },
-  meera: { mobile: '9876543210', name: 'Meera Verma', status: 0 },
-  arjun: { mobile: '9123456780', name: 'Arjun Singh', status: 2 },
-  /** Registered mobile, a name no one there has. */
-  stranger: { mobile: '9876543210', name: 'Kiran Rao', status: 0 },
-  unregistered: { mobile: '9000000000', name: 'Nobody Known', status: 0 },
+  asha: DEMO.asha,
+  ravi: DEMO.ravi,
+  meera: DEMO.meera,
+  arjun: DEMO.arjun,
+  stranger: { mobile: DEMO.asha.mobile, name: 'Kiran Rao', status: 0 },
+  unregistered: DEMO.unregistered,
 } as const;
 
-export interface Person {
-  mobile: string;
-  name: string;
-}
+export type { Person };
 
 export const RAILWAY = 'demo-railway';
 export const HOTEL = 'demo-hotel';
