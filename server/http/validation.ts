@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import * as S from '../../protocol/schemas.ts';
 import { SMS_TEXT_RULE, smsTextProblem } from '../clients/sms-safe-text.ts';
 import { ApiError } from '../errors.ts';
 import { normaliseMobile } from '../registry/mobile.ts';
 import { nameKey } from '../registry/names.ts';
 
-// Printable ASCII without spaces: safe to echo in a token claim and in logs.
-const nonce = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'nonce: 1-128 printable ASCII characters');
+// The request schemas of protocol/schemas.ts, refined with what only the server knows: a mobile
+// normalised to its 10 digits, a name with letters to match on, a purpose safe to print in an SMS.
 const mobile = z
   .string()
   .max(32)
@@ -19,10 +20,7 @@ const name = z
   .max(100)
   .refine((value) => nameKey(value) !== '', 'name has no letters');
 
-export const createSessionBody = z.strictObject({
-  client_id: z.string().min(1).max(64).optional(),
-  origin: z.string().min(1).max(300).optional(),
-  nonce: nonce.optional(),
+export const createSessionBody = S.createSessionRequest.extend({
   // Printed in the SMS in the verifier's name: the same rule as a client's registered purpose.
   purpose: z
     .string()
@@ -33,19 +31,13 @@ export const createSessionBody = z.strictObject({
   name: name.optional(),
 });
 
-export const sendOtpBody = z.strictObject({ mobile, name });
+export const sendOtpBody = S.sendOtpRequest.extend({ mobile, name });
 
-export const verifyOtpBody = z.strictObject({
-  otp: z.string().regex(/^\d{6}$/, 'otp: 6 digits'),
-  consent: z.boolean().optional(),
-});
+export const verifyOtpBody = S.verifyOtpRequest;
 
-export const consentBody = z.strictObject({
-  decision: z.enum(['allow', 'deny']),
-  consent_ticket: z.string().min(1).max(100),
-});
+export const consentBody = S.consentRequest;
 
-export const smsOutboxQuery = z.strictObject({ mobile: mobile.optional() });
+export const smsOutboxQuery = S.smsOutboxQuery.extend({ mobile: mobile.optional() });
 
 /** Parses input or throws a 400 naming the wrong fields (never echoing their values). */
 export function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {

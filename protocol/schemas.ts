@@ -1,0 +1,152 @@
+// The API's bodies as zod schemas: the one source of truth. The TypeScript types of protocol/api.ts
+// are inferred from these, the server's request validation (server/http/validation.ts) refines
+// them, and the OpenAPI document (server/http/openapi.ts) is generated from them. Imported by
+// type only from the widget, so zod never reaches the frame's bundle.
+import { z } from 'zod';
+import { API_ERRORS, type ApiErrorCode } from './api.ts';
+
+/** Registered under `id` in zod's global registry: the OpenAPI document's component name. */
+const named = <T extends z.ZodType>(schema: T, id: string, description: string): T => schema.meta({ id, description });
+
+export const vaccinationStatus = named(
+  z.union([z.literal(0), z.literal(1), z.literal(2)]),
+  'VaccinationStatus',
+  '0 = no dose recorded for the matched person, 1 = fewer doses than the vaccine’s primary schedule, 2 = primary schedule complete.',
+);
+
+export const sessionState = named(
+  z.enum(['created', 'otp_sent', 'verified', 'completed', 'denied', 'locked', 'expired']),
+  'SessionState',
+  'created → otp_sent → verified → completed | denied; or locked (too many wrong codes) or expired.',
+);
+
+export const personFixedBy = named(
+  z.enum(['backend', 'citizen']),
+  'PersonFixedBy',
+  'Who fixed the person a session is about: the host backend (mobile and name at creation) or the citizen (by the first code).',
+);
+
+const nonce = z.string().regex(/^[\x21-\x7e]{1,128}$/).describe('1-128 printable ASCII characters, no spaces; echoed in the token');
+const mobile = z.string().max(32).describe('A 10-digit Indian mobile number, written any common way (+91, spaces, dashes, a leading 0)');
+const name = z.string().max(100).describe('The name as registered for vaccination; matched on letters (NFKC, case, spacing, honorifics, word order)');
+const purpose = z
+  .string()
+  .max(80)
+  .describe('Printed in the SMS: at most 80 characters, one line, no control or invisible formatting characters, no number of 4 or more digits');
+
+export const createSessionRequest = named(
+  z.strictObject({
+    client_id: z.string().min(1).max(64).optional().describe('Widget mode (no API key): the verifier’s client id'),
+    origin: z.string().min(1).max(300).optional().describe('The host page’s origin: required in widget mode, optional with an API key; must be allowlisted'),
+    nonce: nonce.optional(),
+    purpose: purpose.optional().describe('Only with an API key: why the verifier asks (else the client’s registered purpose)'),
+    mobile: mobile.optional().describe('Server-to-server: with `name`, the first code is sent in the same call and the person fixed'),
+    name: name.optional(),
+  }),
+  'CreateSessionRequest',
+  'Starts a verification.',
+);
+
+export const publicClient = named(
+  z.object({ id: z.string(), name: z.string(), purpose: z.string() }),
+  'PublicClient',
+  'Who asks, and why (the session’s purpose).',
+);
+
+export const sendOtpResponse = named(
+  z.object({
+    expires_in: z.int().describe('Seconds the code stays valid'),
+    resend_after: z.int().describe('Seconds before a resend is accepted'),
+    sends_left: z.int().describe('Sends left in this session, resends included'),
+  }),
+  'SendOtpResponse',
+  'The same answer whether or not the mobile is registered.',
+);
+
+export const createSessionResponse = named(
+  z.object({
+    session_id: z.string(),
+    expires_at: z.iso.datetime(),
+    client: publicClient,
+    otp: sendOtpResponse.optional().describe('Present when mobile and name were given: the code was sent'),
+  }),
+  'CreateSessionResponse',
+  'The new session.',
+);
+
+export const sendOtpRequest = named(z.strictObject({ mobile, name }), 'SendOtpRequest', 'Who the code is for. The first code fixes the person.');
+
+export const verifyOtpRequest = named(
+  z.strictObject({
+    otp: z.string().regex(/^\d{6}$/).describe('The 6-digit code from the SMS'),
+    consent: z.boolean().optional().describe('Host backend only (API key): its own app collected the code, which is the consent; the token comes back at once'),
+  }),
+  'VerifyOtpRequest',
+  'The code the citizen entered.',
+);
+
+export const verifyOtpResponse = named(
+  z.object({
+    consent_ticket: z.string().optional().describe('Without `consent: true`: proof that the caller entered the code, required by /consent'),
+    name_matched: z.boolean().optional().describe('Only to a caller without an API key (the frame): whether the name matches someone on the mobile'),
+    token: z.string().optional().describe('With `consent: true`: the signed status token'),
+    vaccination_status: vaccinationStatus.optional().describe('With `consent: true`: the status the token carries'),
+  }),
+  'VerifyOtpResponse',
+  'Never a status without `consent: true`: a status leaves the service only in a token, after an allow written to the audit in the same transaction.',
+);
+
+export const consentRequest = named(
+  z.strictObject({
+    decision: z.enum(['allow', 'deny']),
+    consent_ticket: z.string().min(1).max(100).describe('From /otp/verify'),
+  }),
+  'ConsentRequest',
+  'The citizen’s choice.',
+);
+
+export const consentResponse = named(
+  z.union([z.object({ token: z.string(), vaccination_status: vaccinationStatus }), z.object({ denied: z.literal(true) })]),
+  'ConsentResponse',
+  'allow: the signed token and the status it carries; deny: `{ denied: true }`.',
+);
+
+export const sessionContext = named(
+  z.object({ session_id: z.string(), client: publicClient, state: sessionState, expires_at: z.iso.datetime() }),
+  'SessionContext',
+  'What the frame may read of a session it was handed: who asks and why, nothing about the person.',
+);
+
+export const sessionView = named(
+  z.object({
+    session_id: z.string(),
+    client_id: z.string(),
+    state: sessionState,
+    purpose: z.string(),
+    nonce: z.string().nullable(),
+    created_at: z.iso.datetime(),
+    expires_at: z.iso.datetime(),
+    person_fixed_by: personFixedBy.nullable(),
+    vaccination_status: vaccinationStatus.optional().describe('Once the citizen allowed sharing'),
+    token: z.string().optional().describe('Once the citizen allowed sharing'),
+  }),
+  'SessionView',
+  'The verifier’s view of its own session.',
+);
+
+export const smsOutboxQuery = z.strictObject({ mobile: mobile.optional() });
+
+export const apiErrorBody = named(
+  z.object({
+    error: z.enum(Object.keys(API_ERRORS) as [ApiErrorCode, ...ApiErrorCode[]]).describe('Stable: clients switch on it'),
+    message: z.string().describe('For people; may change'),
+    attempts_left: z.int().optional().describe('otp_invalid: wrong tries left before the session locks'),
+    retry_after: z
+      .int()
+      .optional()
+      .describe('Every 429: seconds to wait (also the Retry-After header); for a locked session or one out of sends, until it expires'),
+    fields: z.array(z.string()).optional().describe('invalid_request: which fields were wrong, never their values'),
+  }),
+  'Error',
+  'Every error answer.',
+);
