@@ -2,6 +2,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { ApiError } from '../errors.ts';
 import type { Services } from '../services.ts';
+import { docsRouter } from './docs-routes.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { publicRoutes } from './public-routes.ts';
 import { requestContext } from './request-context.ts';
@@ -58,6 +59,7 @@ export function createApp(services: Services): Express {
   app.use('/v1/sessions', noStore);
   app.use(sessionRoutes(services));
   app.use(widgetRouter(services));
+  app.use(docsRouter(services));
   app.use(notFound);
   app.use(errorHandler);
   return app;

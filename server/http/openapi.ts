@@ -1,0 +1,279 @@
+import { z } from 'zod';
+import { API_ERRORS, type ApiErrorCode } from '../../protocol/api.ts';
+import '../../protocol/schemas.ts';
+
+/**
+ * How an operation is called: with the verifier's API key (as a bearer, or in `x-api-key` for the
+ * Co-WIN-shaped API), keyless from the frame, either, with a status token as bearer, or by operators.
+ */
+type Caller = 'api_key' | 'x_api_key' | 'status_token' | 'frame' | 'either' | 'anyone' | 'operator';
+
+/** One documented operation. Bodies name a schema registered (by id) in protocol/schemas.ts or next to their routes. */
+export interface Operation {
+  method: 'get' | 'post';
+  /** OpenAPI style: `/v1/sessions/{id}`. */
+  path: string;
+  summary: string;
+  description?: string;
+  caller: Caller;
+  tag: string;
+  /** Id of the request body's schema (JSON). */
+  request?: string;
+  /** The success answer: a JSON schema id, or another media type. */
+  response: { status: number; schema?: string; mediaType?: string; description: string };
+  /** Error codes (protocol/api.ts API_ERRORS) this operation can answer with, besides the ones every route can. */
+  errors?: ApiErrorCode[];
+  /** Only in demo mode. */
+  demoOnly?: boolean;
+  /** Answers another API's error shape (its own schema), not ours. */
+  foreignErrors?: string;
+}
+
+/** Every JSON route can answer these (bad JSON, too large, wrong media type, wrong method, a bug). */
+const ALWAYS: ApiErrorCode[] = ['invalid_json', 'payload_too_large', 'unsupported_media_type', 'method_not_allowed', 'internal_error'];
+const ON_SESSION: ApiErrorCode[] = ['invalid_request', 'unauthorized', 'session_not_found', 'session_expired', 'client_disabled', 'origin_not_allowed'];
+
+const operations: Operation[] = [
+  {
+    method: 'post',
+    path: '/v1/sessions',
+    summary: 'Start a verification',
+    description:
+      'With the API key (recommended; give mobile and name to send the first code at once), or keyless from the frame with `client_id` and an allowlisted `origin` for clients that accept keyless (public-client) sessions. A browser’s `Origin` header must be the frame’s or the declared origin.',
+    caller: 'either',
+    tag: 'Sessions',
+    request: 'CreateSessionRequest',
+    response: { status: 201, schema: 'CreateSessionResponse', description: 'Created' },
+    errors: ['invalid_request', 'unauthorized', 'forbidden', 'origin_not_allowed', 'client_disabled', 'otp_locked', 'rate_limited'],
+  },
+  {
+    method: 'get',
+    path: '/v1/sessions/{id}',
+    summary: 'Read a session (verifier)',
+    description: 'State, who fixed the person (never who), and the token once the citizen allowed.',
+    caller: 'api_key',
+    tag: 'Sessions',
+    response: { status: 200, schema: 'SessionView', description: 'The session' },
+    errors: ['unauthorized', 'client_disabled', 'session_not_found'],
+  },
+  {
+    method: 'get',
+    path: '/v1/sessions/{id}/context',
+    summary: 'Who asks and why (frame)',
+    caller: 'frame',
+    tag: 'Sessions',
+    response: { status: 200, schema: 'SessionContext', description: 'The verifier and purpose; nothing about the person' },
+    errors: ON_SESSION,
+  },
+  {
+    method: 'post',
+    path: '/v1/sessions/{id}/otp',
+    summary: 'Send (or resend) the code',
+    description: 'The same answer whether or not the mobile is registered; a text goes only to a registered one. The first code fixes the person.',
+    caller: 'either',
+    tag: 'Sessions',
+    request: 'SendOtpRequest',
+    response: { status: 202, schema: 'SendOtpResponse', description: 'Accepted' },
+    errors: [...ON_SESSION, 'invalid_state', 'person_mismatch', 'otp_locked', 'resend_too_soon', 'send_limit_reached', 'rate_limited'],
+  },
+  {
+    method: 'post',
+    path: '/v1/sessions/{id}/otp/verify',
+    summary: 'Check the code',
+    description: 'Answers a consent ticket, never a status; with `consent: true` (API key: the host’s own app collected the code) the token at once, after its audit record.',
+    caller: 'either',
+    tag: 'Sessions',
+    request: 'VerifyOtpRequest',
+    response: { status: 200, schema: 'VerifyOtpResponse', description: 'The code was right' },
+    errors: [...ON_SESSION, 'forbidden', 'otp_invalid', 'invalid_state', 'otp_not_sent', 'otp_expired', 'otp_locked', 'name_not_matched'],
+  },
+  {
+    method: 'post',
+    path: '/v1/sessions/{id}/consent',
+    summary: 'The citizen’s decision',
+    caller: 'frame',
+    tag: 'Sessions',
+    request: 'ConsentRequest',
+    response: { status: 200, schema: 'ConsentResponse', description: 'The token (allow) or `{ denied: true }`' },
+    errors: [...ON_SESSION, 'forbidden', 'invalid_state', 'otp_locked', 'name_not_matched'],
+  },
+  {
+    method: 'get',
+    path: '/.well-known/jwks.json',
+    summary: 'Public signing keys',
+    description: 'Current and still-valid previous Ed25519 keys (JWK Set).',
+    caller: 'anyone',
+    tag: 'Keys and discovery',
+    response: { status: 200, mediaType: 'application/json', description: 'A JWK Set' },
+  },
+  {
+    method: 'get',
+    path: '/.well-known/kycvs-configuration',
+    summary: 'Discovery',
+    caller: 'anyone',
+    tag: 'Keys and discovery',
+    response: { status: 200, mediaType: 'application/json', description: 'Issuer, endpoints, token type, status values' },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document',
+    caller: 'anyone',
+    tag: 'Keys and discovery',
+    response: { status: 200, mediaType: 'application/json', description: 'OpenAPI 3.1' },
+  },
+  {
+    method: 'get',
+    path: '/docs/',
+    summary: 'This document as a page',
+    caller: 'anyone',
+    tag: 'Keys and discovery',
+    response: { status: 200, mediaType: 'text/html', description: 'The API reference' },
+  },
+  {
+    method: 'get',
+    path: '/embed.js',
+    summary: 'The loader',
+    caller: 'anyone',
+    tag: 'Widget',
+    response: { status: 200, mediaType: 'text/javascript', description: 'window.KycVs and <kyc-vs-button>' },
+  },
+  {
+    method: 'get',
+    path: '/widget/',
+    summary: 'The frame page',
+    description: 'Query `client_id` and `origin`; framed only by that origin when it is on the client’s allowlist (CSP frame-ancestors).',
+    caller: 'anyone',
+    tag: 'Widget',
+    response: { status: 200, mediaType: 'text/html', description: 'The frame page (404/403 with an error page when refused)' },
+  },
+  {
+    method: 'get',
+    path: '/widget/assets/{file}',
+    summary: 'The frame’s scripts and styles (content-hashed, cached for good)',
+    caller: 'anyone',
+    tag: 'Widget',
+    response: { status: 200, mediaType: 'application/octet-stream', description: 'A built asset' },
+  },
+  {
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness and readiness',
+    caller: 'anyone',
+    tag: 'Operations',
+    response: { status: 200, mediaType: 'application/json', description: '`{ status: "ok" }` (503 `{ status: "unavailable" }`)' },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    description: 'Bearer `KYCVS_METRICS_TOKEN`, else loopback callers; only for the issuer’s host and loopback names.',
+    caller: 'operator',
+    tag: 'Operations',
+    response: { status: 200, mediaType: 'text/plain', description: 'Prometheus text format' },
+    errors: ['forbidden', 'not_found'],
+  },
+  {
+    method: 'get',
+    path: '/v1/dev/sms',
+    summary: 'The demo SMS outbox',
+    description: 'Demo mode only (`KYCVS_DEMO=1`): the texts “sent”, newest first. Query `mobile`.',
+    caller: 'anyone',
+    tag: 'Operations',
+    response: { status: 200, mediaType: 'application/json', description: '`{ messages: [{ to, text, sent_at }] }`' },
+    errors: ['invalid_request'],
+    demoOnly: true,
+  },
+];
+
+/** Operations declared by other route modules (the Co-WIN-shaped API, the loader's types). */
+const extra: Operation[] = [];
+
+/** Adds operations documented next to the routes that serve them. */
+export function documentOperations(more: readonly Operation[]): void {
+  extra.push(...more);
+}
+
+export function documentedOperations(): readonly Operation[] {
+  return [...operations, ...extra];
+}
+
+const SECURITY: Record<Caller, unknown[]> = {
+  api_key: [{ apiKey: [] }],
+  x_api_key: [{ xApiKey: [] }],
+  status_token: [{ statusToken: [] }],
+  either: [{ apiKey: [] }, {}],
+  frame: [{}],
+  anyone: [{}],
+  operator: [{ metricsToken: [] }, {}],
+};
+
+/** Component schemas from every schema registered with an id (zod's global registry). */
+function componentSchemas(): Record<string, unknown> {
+  const { schemas } = z.toJSONSchema(z.globalRegistry, { target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}` }) as {
+    schemas: Record<string, Record<string, unknown>>;
+  };
+  // Each is a component, not a document of its own.
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]));
+}
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+
+/** The OpenAPI 3.1 document of this service, generated from the schemas and the operations table. */
+export function openApiDocument(issuer: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of documentedOperations()) {
+    const responses: Record<string, unknown> = {
+      [op.response.status]: {
+        description: op.response.description,
+        content: { [op.response.mediaType ?? 'application/json']: op.response.schema ? { schema: ref(op.response.schema) } : {} },
+      },
+    };
+    if (op.foreignErrors) {
+      responses['4XX'] = { description: 'Errors in the shape of the API this one is compatible with', content: { 'application/json': { schema: ref(op.foreignErrors) } } };
+    } else {
+      const codes = [...new Set([...(op.errors ?? []), ...(op.request ? ALWAYS : ['method_not_allowed', 'internal_error'])])] as ApiErrorCode[];
+      const byStatus = new Map<number, ApiErrorCode[]>();
+      for (const code of codes) byStatus.set(API_ERRORS[code], [...(byStatus.get(API_ERRORS[code]) ?? []), code]);
+      for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
+        responses[status] = {
+          description: list.map((c) => `\`${c}\``).join(', '),
+          content: { 'application/json': { schema: ref('Error'), examples: Object.fromEntries(list.map((c) => [c, { value: { error: c, message: '…' } }])) } },
+        };
+      }
+    }
+    const parameters = [...op.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+    (paths[op.path] ??= {})[op.method] = {
+      operationId: `${op.method}${op.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      summary: op.summary,
+      ...(op.description || op.demoOnly ? { description: [op.description, op.demoOnly ? '(Demo mode only.)' : ''].filter(Boolean).join(' ') } : {}),
+      tags: [op.tag],
+      security: SECURITY[op.caller],
+      ...(parameters.length ? { parameters } : {}),
+      ...(op.request ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.request) } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'KYC-VS',
+      version: '1',
+      summary: 'Consent-based vaccination-status check: OTP-confirmed, signed status tokens',
+      description:
+        'Errors are `{ error, message }` with a stable code; every 429 carries `retry_after` and `Retry-After`. POST bodies are `application/json`, at most 8 KB, with no unknown fields. No answer carries a vaccination status before an `allow` is recorded.',
+    },
+    servers: [{ url: issuer }],
+    tags: [...new Set(documentedOperations().map((o) => o.tag))].map((name) => ({ name })),
+    paths,
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'The verifier’s API key (`clients add` prints it once)' },
+        xApiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The verifier’s API key, as Co-WIN’s API takes it' },
+        statusToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A status token this service issued' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: '`KYCVS_METRICS_TOKEN`' },
+      },
+    },
+  };
+}
