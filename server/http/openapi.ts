@@ -219,10 +219,14 @@ function componentSchemas(): Record<string, unknown> {
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 
-/** The OpenAPI 3.1 document of this service, generated from the schemas and the operations table. */
-export function openApiDocument(issuer: string): Record<string, unknown> {
+/**
+ * The OpenAPI 3.1 document of this service, generated from the schemas and the operations table;
+ * demo-only routes appear only where they exist (`demo`).
+ */
+export function openApiDocument(issuer: string, { demo = false }: { demo?: boolean } = {}): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of documentedOperations()) {
+    if (op.demoOnly && !demo) continue;
     const responses: Record<string, unknown> = {
       [op.response.status]: {
         description: op.response.description,
