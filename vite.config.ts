@@ -1,9 +1,11 @@
 // Three builds, one per mode, because each output has a different shape:
 //   vite build               → dist/widget/   the frame page (HTML + hashed assets, served under /widget/)
-//   vite build --mode embed  → dist/embed.js  the loader, one classic script (IIFE) for any host page
+//   vite build --mode embed  → dist/embed.js  the loader, one classic script (IIFE) for any host page,
+//                              and dist/embed.d.ts, its types (packages/verifier/embed.d.ts)
 //   vite build --mode demo   → dist/demo-host/ the demo host's page scripts (ES modules)
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defineConfig, type UserConfig } from 'vite';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -19,8 +21,17 @@ const frame: UserConfig = {
   },
 };
 
+/** The loader's types (the verifier package's embed.d.ts) go out next to it: the service serves both. */
+const loaderTypes: Plugin = {
+  name: 'kycvs-embed-types',
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName: 'embed.d.ts', source: readFileSync(here('packages/verifier/embed.d.ts'), 'utf8') });
+  },
+};
+
 const embed: UserConfig = {
   publicDir: false,
+  plugins: [loaderTypes],
   build: {
     outDir: here('dist'),
     emptyOutDir: false,

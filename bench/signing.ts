@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { KeyStore } from '../server/signing/key-store.ts';
 import { StatusTokenSigner } from '../server/signing/status-token.ts';
-import { verifyStatusToken } from '../verifier/verify-status-token.ts';
+import { verifyStatusToken } from '@kycvs/verifier';
 import { type BenchOptions, type ModuleResult, moduleMain, progress, row } from './lib/report.ts';
 import { fmt, fmtPct, median } from './lib/stats.ts';
 

@@ -15,7 +15,7 @@ import { DATABASE_FILE } from '../server/services.ts';
 import { type ChildServer, spawnServer } from '../test-support/child-server.ts';
 import { FakeSmsGateway } from '../test-support/fake-sms-gateway.ts';
 import { DEMO, OTP_IN_TEXT, decodeJws, letters, waitFor } from '../test-support/harness.ts';
-import { verifyStatusToken } from '../verifier/verify-status-token.ts';
+import { verifyStatusToken } from '@kycvs/verifier';
 
 const KILLS = 5;
 const WORKERS = 12;

@@ -2,12 +2,12 @@
 // An Ed25519 signature is 64 bytes, 86 base64url characters whose last one carries 2 bits and 4
 // unused ones: 15 other last characters decode to the same bytes and verified, so one real token
 // had 16 spellings (a replay cache keyed on the token text misses them; a second parser may not
-// agree). Now verifier/verify-status-token.ts refuses, as token_malformed, any token whose three
+// agree). Now packages/verifier/src/verify-status-token.ts refuses, as token_malformed, any token whose three
 // parts are not canonical base64url: only [A-Za-z0-9_-], no padding, unused bits zero.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { DEMO, startTestServer, tokenFor } from '../test-support/harness.ts';
-import { type StatusTokenErrorCode, verifyStatusToken } from '../verifier/verify-status-token.ts';
+import { type StatusTokenErrorCode, verifyStatusToken } from '@kycvs/verifier';
 
 const server = await startTestServer();
 after(() => server.close());

@@ -1,7 +1,7 @@
 // Attack: forged sessions and tokens. Session ids are 144 random bits: guessed ids get the same
 // 404 as another verifier's real session. Tokens: every forgery the issue lists, each against
-// the verifier module a host backend runs (verifier/verify-status-token.ts) with the JWKS the
-// service really serves — each refused with its own reason. verifier/verify-status-token.test.ts
+// the verifier module a host backend runs (packages/verifier/src/verify-status-token.ts) with the JWKS the
+// service really serves — each refused with its own reason. packages/verifier/src/verify-status-token.test.ts
 // covers the refusals one by one; this is the attacker's whole list in one table, including the
 // cases it does not (HS256 keyed with the published public key, typ missing, wrong nonce, nbf).
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
 import { SignJWT, generateKeyPair } from 'jose';
 import { STATUS_TOKEN_TYPE } from '../protocol/api.ts';
 import { DEMO, RAILWAY_WIDGET, assertApiError, decodeJws, startTestServer, tokenFor } from '../test-support/harness.ts';
-import { type StatusTokenErrorCode, verifyStatusToken } from '../verifier/verify-status-token.ts';
+import { type StatusTokenErrorCode, verifyStatusToken } from '@kycvs/verifier';
 
 const server = await startTestServer();
 after(() => server.close());

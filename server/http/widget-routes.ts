@@ -40,6 +40,14 @@ export function widgetRouter(services: Pick<Services, 'clients'>): Router {
     );
   });
 
+  // The loader's TypeScript types (window.KycVs, <kyc-vs-button> and its events): the file the
+  // package ships as @kycvs/verifier/embed, copied next to embed.js by the build.
+  router.get('/embed.d.ts', (_req, res) => {
+    res.sendFile('embed.d.ts', { root: DIST, maxAge: '5m', headers: { 'Content-Type': 'text/plain; charset=utf-8' } }, (err) =>
+      err ? notBuilt(res) : undefined,
+    );
+  });
+
   router.get('/widget/', async (req, res) => {
     const config = await pageConfig(services, req.query.client_id, req.query.origin);
     try {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { verifyStatusToken } from '../../verifier/verify-status-token.ts';
+import { verifyStatusToken } from '@kycvs/verifier';
 import {
   DEMO,
   type TestServer,

@@ -6,6 +6,15 @@ export interface KycVsErrorDetail {
   message: string;
 }
 
+/** The events the button fires (bubbling, composed). */
+export interface KycVsButtonEventMap {
+  'kycvs-result': CustomEvent<VerifyResult>;
+  'kycvs-error': CustomEvent<KycVsErrorDetail>;
+}
+
+/** The attributes the button reads (besides `nonce`, read as a property, and `name`, its form field). */
+export type KycVsButtonAttribute = 'client-id' | 'session-id' | 'lang';
+
 /**
  * `<kyc-vs-button client-id nonce lang session-id name>` for hosts that write no script: it runs
  * the verification, fires `kycvs-result` / `kycvs-error`, and, being form-associated, submits the
@@ -29,7 +38,7 @@ export function defineButton(verify: (options: VerifyOptions) => Promise<VerifyR
     }
 
     async #run(): Promise<void> {
-      const attr = (name: string) => this.getAttribute(name) ?? undefined;
+      const attr = (name: KycVsButtonAttribute) => this.getAttribute(name) ?? undefined;
       try {
         const result = await verify({
           clientId: attr('client-id') ?? '',
@@ -44,11 +53,11 @@ export function defineButton(verify: (options: VerifyOptions) => Promise<VerifyR
         this.#emit('kycvs-result', result);
       } catch (error) {
         const { code, message } = error instanceof KycVsError ? error : new KycVsError('failed', String(error));
-        this.#emit<KycVsErrorDetail>('kycvs-error', { code, message });
+        this.#emit('kycvs-error', { code, message });
       }
     }
 
-    #emit<T>(type: string, detail: T): void {
+    #emit<K extends keyof KycVsButtonEventMap>(type: K, detail: KycVsButtonEventMap[K]['detail']): void {
       this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
     }
   }

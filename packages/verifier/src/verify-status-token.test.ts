@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { SignJWT, generateKeyPair } from 'jose';
-import { STATUS_TOKEN_TYPE } from '../protocol/api.ts';
+import { STATUS_TOKEN_TYPE as SERVICE_TOKEN_TYPE, type StatusTokenClaims as ServiceClaims } from '../../../protocol/api.ts';
 import {
   DEMO,
   HOTEL,
@@ -12,8 +12,21 @@ import {
   decodeJws,
   startTestServer,
   tokenFor,
-} from '../test-support/harness.ts';
-import { type StatusTokenErrorCode, isCanonicalCompactJws, verifyStatusToken } from './verify-status-token.ts';
+} from '../../../test-support/harness.ts';
+import {
+  STATUS_TOKEN_TYPE,
+  type StatusTokenClaims,
+  type StatusTokenErrorCode,
+  isCanonicalCompactJws,
+  verifyStatusToken,
+} from './verify-status-token.ts';
+
+// The package cannot import the service's protocol (it ships alone), so its copy of the token's
+// shape is tied to the service's here: a claim added on one side only fails the typecheck.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const claimsMatch: Same<StatusTokenClaims, ServiceClaims> = true;
+const typeMatches: Same<typeof STATUS_TOKEN_TYPE, typeof SERVICE_TOKEN_TYPE> = true;
+void [claimsMatch, typeMatches];
 
 const server = await startTestServer();
 after(() => server.close());
@@ -84,6 +97,16 @@ describe('a token from a real verification', () => {
     assert.equal(decodeJws(token).payload.nonce, undefined);
     await verifyStatusToken(token, railwayOptions);
     await assertRefused(verifyStatusToken(token, { ...railwayOptions, nonce: 'expected' }), 'nonce_mismatch');
+  });
+
+  test('the session: the token of the session given verifies; any other session’s is txn_mismatch', async () => {
+    const mine = await tokenFor(server, DEMO.asha, RAILWAY_WIDGET, { nonce: 'nonce-txn' });
+    const other = await tokenFor(server, DEMO.asha, RAILWAY_WIDGET, { nonce: 'nonce-txn' });
+    const options = { ...railwayOptions, nonce: 'nonce-txn', sessionId: mine.sessionId };
+    assert.equal((await verifyStatusToken(mine.token, options)).claims.txn, mine.sessionId);
+    // Same verifier, same nonce, same person, valid signature: only the session differs.
+    await assertRefused(verifyStatusToken(other.token, options), 'txn_mismatch');
+    await assertRefused(verifyStatusToken(mine.token, { ...options, sessionId: `${mine.sessionId}x` }), 'txn_mismatch');
   });
 
   test('jti is unique per token', async () => {

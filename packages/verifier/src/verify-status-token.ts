@@ -1,5 +1,28 @@
 import { type JWTVerifyGetKey, createRemoteJWKSet, errors, jwtVerify } from 'jose';
-import { STATUS_TOKEN_TYPE, type StatusTokenClaims, type VaccinationStatus } from '../protocol/api.ts';
+
+/** `0` no dose recorded, `1` fewer doses than the vaccine's primary schedule, `2` primary schedule complete. */
+export type VaccinationStatus = 0 | 1 | 2;
+
+/** Media type (`typ` header) of a KYC-VS status token. */
+export const STATUS_TOKEN_TYPE = 'kycvs-status+jwt';
+
+/** The claims of a verified status token: never a name, a mobile number, a date or a vaccine. */
+export interface StatusTokenClaims {
+  /** The service that signed it (your `issuer`). */
+  iss: string;
+  /** Your client id. */
+  aud: string;
+  /** A pseudonym of the person, stable for your client only (pairwise). */
+  sub: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  /** The session id the token answers. */
+  txn: string;
+  /** The nonce you gave, when you gave one. */
+  nonce?: string;
+  vaccination_status: VaccinationStatus;
+}
 
 /** Why a status token was refused. Each reason is distinct so a host can log what went wrong. */
 export type StatusTokenErrorCode =
@@ -11,6 +34,7 @@ export type StatusTokenErrorCode =
   | 'issuer_mismatch'
   | 'audience_mismatch'
   | 'nonce_mismatch'
+  | 'txn_mismatch'
   | 'token_expired'
   | 'token_not_yet_valid'
   | 'claims_invalid'
@@ -32,6 +56,11 @@ export interface VerifyStatusTokenOptions {
   audience: string;
   /** The nonce you gave when starting the verification; required in the token when given here. */
   nonce?: string;
+  /**
+   * The session id you created (or were handed) for this check: a token that answers another
+   * session is refused (`txn_mismatch`), so a token cannot be replayed into another booking.
+   */
+  sessionId?: string;
   /** Defaults to `<issuer>/.well-known/jwks.json`. */
   jwksUri?: string;
   /** Tolerated clock difference in seconds (default 30). */
@@ -57,7 +86,7 @@ function keySetFor(uri: string): JWTVerifyGetKey {
 
 /**
  * Verifies a KYC-VS status token on a host backend: Ed25519 signature against the service's
- * published keys, `typ`, issuer, audience, expiry, nonce; returns the vaccination status.
+ * published keys, `typ`, issuer, audience, expiry, nonce and session; returns the vaccination status.
  */
 export async function verifyStatusToken(token: string, options: VerifyStatusTokenOptions): Promise<VerifiedStatus> {
   if (typeof token !== 'string' || !isCanonicalCompactJws(token)) {
@@ -86,6 +115,9 @@ export async function verifyStatusToken(token: string, options: VerifyStatusToke
     throw new StatusTokenError('claims_invalid', 'vaccination_status is not 0, 1 or 2');
   }
   if (typeof payload.txn !== 'string') throw new StatusTokenError('claims_invalid', 'txn is missing');
+  if (options.sessionId !== undefined && payload.txn !== options.sessionId) {
+    throw new StatusTokenError('txn_mismatch', 'the token answers another session');
+  }
   return { status, claims: payload as unknown as StatusTokenClaims };
 }
 
