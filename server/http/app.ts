@@ -2,14 +2,14 @@ import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { ApiError } from '../errors.ts';
 import type { Services } from '../services.ts';
+import { cowinRoutes } from './cowin-routes.ts';
 import { docsRouter } from './docs-routes.ts';
 import { errorHandler, notFound } from './errors.ts';
+import { jsonBody, requireJson } from './json-body.ts';
 import { publicRoutes } from './public-routes.ts';
 import { requestContext } from './request-context.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { widgetRouter } from './widget-routes.ts';
-
-export const MAX_BODY_BYTES = 8 * 1024;
 
 /** JSON API answers: no framing, no content of their own to run. */
 const apiHeaders = helmet({
@@ -36,16 +36,6 @@ const noStore: RequestHandler = (_req, res, next) => {
   next();
 };
 
-/** POST bodies must be JSON: with that media type a cross-site form or simple fetch cannot reach the API. */
-const requireJson: RequestHandler = (req, _res, next) => {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (req.method === 'POST' && (hasBody || req.headers['content-type'] !== undefined) && !req.is('application/json')) {
-    next(new ApiError('unsupported_media_type', 'Send the request body as application/json.'));
-    return;
-  }
-  next();
-};
-
 export function createApp(services: Services): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -53,8 +43,8 @@ export function createApp(services: Services): Express {
   app.set('query parser', 'simple');
   app.use(requestContext(services.log, services.metrics));
   app.use(securityHeaders);
-  app.use(requireJson);
-  app.use(express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' }));
+  app.use('/api/v3', noStore, cowinRoutes(services)); // Co-WIN-compatible API: parses its own bodies, answers { errorCode, error }
+  app.use(requireJson, jsonBody);
   app.use(publicRoutes(services));
   app.use('/v1/sessions', noStore);
   app.use(sessionRoutes(services));

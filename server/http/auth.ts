@@ -18,11 +18,16 @@ export function callerReader(clients: ClientStore, addressSecret: Buffer): (req:
       apiClient = match ? await clients.authenticate(match[1]!) : null;
       if (!apiClient) throw new ApiError('unauthorized', 'The API key is missing, malformed, revoked or unknown.');
     }
-    return {
-      apiClient,
-      addressKey: addressKey(req.ip ?? 'unknown', addressSecret),
-      origin: req.get('origin') ?? null,
-      serviceOrigin: `${req.protocol}://${req.get('host') ?? ''}`,
-    };
+    return callerFor(req, apiClient, addressSecret);
+  };
+}
+
+/** The caller of `req`, once its API key (if any) is known: its keyed address and the origins the checks compare. */
+export function callerFor(req: Request, apiClient: Client | null, addressSecret: Buffer): Caller {
+  return {
+    apiClient,
+    addressKey: addressKey(req.ip ?? 'unknown', addressSecret),
+    origin: req.get('origin') ?? null,
+    serviceOrigin: `${req.protocol}://${req.get('host') ?? ''}`,
   };
 }

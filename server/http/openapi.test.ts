@@ -28,16 +28,16 @@ interface Layer {
 function registeredRoutes(): string[] {
   const app = createApp(server.services) as unknown as { router: { stack: Layer[] } };
   const found: string[] = [];
-  const walk = (stack: Layer[]) => {
+  const walk = (stack: Layer[], prefix: string) => {
     for (const layer of stack) {
       if (layer.route) {
-        const path = layer.route.path.replace(/:(\w+)/g, '{$1}');
+        const path = prefix + layer.route.path.replace(/:(\w+)/g, '{$1}');
         for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) found.push(`${method.toUpperCase()} ${path}`);
-      } else if (layer.handle.stack) walk(layer.handle.stack);
-      else if (layer.name === 'serveStatic' && layer.rawPath) found.push(`GET ${layer.rawPath}/{file}`);
+      } else if (layer.handle.stack) walk(layer.handle.stack, prefix + (layer.rawPath && layer.rawPath !== '/' ? layer.rawPath : ''));
+      else if (layer.name === 'serveStatic' && layer.rawPath) found.push(`GET ${prefix}${layer.rawPath}/{file}`);
     }
   };
-  walk(app.router.stack);
+  walk(app.router.stack, '');
   return found.sort();
 }
 

@@ -140,6 +140,15 @@ const operations: Operation[] = [
   },
   {
     method: 'get',
+    path: '/embed.d.ts',
+    summary: 'TypeScript types of the loader',
+    description: '`window.KycVs`, `<kyc-vs-button>` and its events.',
+    caller: 'anyone',
+    tag: 'Widget',
+    response: { status: 200, mediaType: 'application/typescript', description: 'A declaration file' },
+  },
+  {
+    method: 'get',
     path: '/widget/',
     summary: 'The frame page',
     description: 'Query `client_id` and `origin`; framed only by that origin when it is on the client’s allowlist (CSP frame-ancestors).',
@@ -210,7 +219,12 @@ const SECURITY: Record<Caller, unknown[]> = {
 
 /** Component schemas from every schema registered with an id (zod's global registry). */
 function componentSchemas(): Record<string, unknown> {
-  const { schemas } = z.toJSONSchema(z.globalRegistry, { target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}` }) as {
+  const { schemas } = z.toJSONSchema(z.globalRegistry, {
+    target: 'draft-2020-12',
+    // Requests are described as callers write them (before the service normalises a mobile).
+    io: 'input',
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as {
     schemas: Record<string, Record<string, unknown>>;
   };
   // Each is a component, not a document of its own.

@@ -7,7 +7,8 @@ import { nameKey } from '../registry/names.ts';
 
 // The request schemas of protocol/schemas.ts, refined with what only the server knows: a mobile
 // normalised to its 10 digits, a name with letters to match on, a purpose safe to print in an SMS.
-const mobile = z
+/** A mobile number, normalised to its 10 digits. */
+export const mobile = z
   .string()
   .max(32)
   .transform((value, ctx) => {
@@ -15,7 +16,8 @@ const mobile = z
     if (!normalised) ctx.addIssue({ code: 'custom', message: 'not a 10-digit Indian mobile number' });
     return normalised ?? '';
   });
-const name = z
+/** A name with letters to match on. */
+export const name = z
   .string()
   .max(100)
   .refine((value) => nameKey(value) !== '', 'name has no letters');

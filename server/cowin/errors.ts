@@ -1,0 +1,96 @@
+import type { ErrorRequestHandler } from 'express';
+import type { ApiErrorCode } from '../../protocol/api.ts';
+import { ApiError } from '../errors.ts';
+
+interface CowinError {
+  /** The HTTP status, as Co-WIN would answer (400 for what the caller sent, 401 unauthenticated, 429 slow down). */
+  status: number;
+  errorCode: string;
+  /** Co-WIN's own text where its clients may compare it; otherwise our message is the `error`. */
+  error?: string;
+}
+
+/**
+ * Our errors in Co-WIN's words, in one table. Co-WIN's own codes where the public record shows them
+ * (USRAUT0014 "Invalid OTP", USRAUT0024 "Beneficiary Not Registered"); elsewhere codes of ours in the
+ * same style. Every ApiError code has a row, so a new one cannot reach a Co-WIN client unmapped.
+ * Co-WIN's "Your account does not exist" (USRAUT0015, on generateOTP) is deliberately never answered:
+ * an unregistered mobile is answered like a registered one.
+ */
+export const COWIN_ERRORS = {
+  invalid_request: { status: 400, errorCode: 'KYCVS0001' },
+  invalid_json: { status: 400, errorCode: 'KYCVS0002' },
+  payload_too_large: { status: 413, errorCode: 'KYCVS0003' },
+  unsupported_media_type: { status: 415, errorCode: 'KYCVS0004' },
+  not_found: { status: 404, errorCode: 'KYCVS0005' },
+  method_not_allowed: { status: 405, errorCode: 'KYCVS0006' },
+  unauthorized: { status: 401, errorCode: 'KYCVS0101' },
+  forbidden: { status: 403, errorCode: 'KYCVS0102' },
+  origin_not_allowed: { status: 403, errorCode: 'KYCVS0103' },
+  client_disabled: { status: 403, errorCode: 'KYCVS0104' },
+  // An unknown txnId and another verifier's look the same.
+  session_not_found: { status: 400, errorCode: 'KYCVS0201', error: 'Invalid txnId' },
+  session_expired: { status: 400, errorCode: 'KYCVS0202', error: 'Transaction expired: generate a new OTP' },
+  otp_expired: { status: 400, errorCode: 'KYCVS0203', error: 'OTP expired: generate a new OTP' },
+  invalid_state: { status: 409, errorCode: 'KYCVS0204' },
+  otp_not_sent: { status: 409, errorCode: 'KYCVS0205' },
+  person_mismatch: { status: 409, errorCode: 'KYCVS0206' },
+  otp_invalid: { status: 400, errorCode: 'USRAUT0014', error: 'Invalid OTP' },
+  // The right code, but no one by that name on the mobile: never shared as "not vaccinated" (status 0).
+  name_not_matched: { status: 400, errorCode: 'USRAUT0024', error: 'Beneficiary Not Registered' },
+  otp_locked: { status: 429, errorCode: 'KYCVS0301' },
+  resend_too_soon: { status: 429, errorCode: 'KYCVS0302' },
+  send_limit_reached: { status: 429, errorCode: 'KYCVS0303' },
+  rate_limited: { status: 429, errorCode: 'KYCVS0304' },
+  internal_error: { status: 500, errorCode: 'KYCVS0500' },
+} as const satisfies Record<ApiErrorCode, CowinError>;
+
+export interface CowinErrorBody {
+  errorCode: string;
+  error: string;
+  attempts_left?: number;
+  retry_after?: number;
+  fields?: string[];
+}
+
+export function toCowinError(err: ApiError): { status: number; body: CowinErrorBody } {
+  const row: CowinError = COWIN_ERRORS[err.code];
+  return { status: row.status, body: { errorCode: row.errorCode, error: row.error ?? err.message, ...err.details } };
+}
+
+/** Body-parser failures, by their `type` (as server/http/errors.ts reads them for /v1). */
+const BODY_ERRORS: Record<string, () => ApiError> = {
+  'entity.parse.failed': () => new ApiError('invalid_json', 'The request body is not valid JSON.'),
+  'entity.too.large': () => new ApiError('payload_too_large', 'The request body is too large.'),
+  'encoding.unsupported': () => new ApiError('unsupported_media_type', 'Unsupported content encoding.'),
+  'charset.unsupported': () => new ApiError('unsupported_media_type', 'Unsupported charset: send UTF-8.'),
+  'request.aborted': () => new ApiError('invalid_request', 'The request was aborted.'),
+  'request.size.invalid': () => new ApiError('invalid_request', 'The request body length does not match Content-Length.'),
+  'parameters.too.many': () => new ApiError('invalid_request', 'Too many parameters.'),
+};
+
+/** The Co-WIN routes' last handler: every error in Co-WIN's shape; nothing internal reaches the client. */
+export const cowinErrorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+  let apiError: ApiError;
+  if (err instanceof ApiError) {
+    apiError = err;
+  } else {
+    const type = (err as { type?: unknown } | null)?.type;
+    const status = (err as { status?: unknown } | null)?.status;
+    const known = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
+    if (known) apiError = known();
+    else if (typeof status === 'number' && status >= 400 && status < 500) {
+      apiError = new ApiError('invalid_request', 'The request could not be read.');
+    } else {
+      req.log.error({ err }, 'unhandled error');
+      apiError = new ApiError('internal_error', 'Something went wrong on our side. Try again.');
+    }
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const { status, body } = toCowinError(apiError);
+  if (body.retry_after !== undefined) res.setHeader('Retry-After', String(body.retry_after));
+  res.status(status).json(body);
+};
