@@ -1,7 +1,7 @@
 // The demo host backend's side of KYC-VS: create sessions with its API key, verify tokens
 // against the service's published keys. A real verifier's backend does exactly this.
 import type { ApiErrorBody, CreateSessionRequest, CreateSessionResponse, VaccinationStatus } from '../protocol/api.ts';
-import { verifyStatusToken } from '../verifier/verify-status-token.ts';
+import { verifyStatusToken } from '@kycvs/verifier';
 
 export interface ServiceEndpoint {
   /** Where this backend reaches the service, and where browsers load embed.js from. */

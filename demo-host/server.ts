@@ -4,19 +4,22 @@ import { fileURLToPath } from 'node:url';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import helmet from 'helmet';
 import { VACCINATION_STATUSES } from '../protocol/api.ts';
-import { StatusTokenError } from '../verifier/verify-status-token.ts';
+import { StatusTokenError } from '@kycvs/verifier';
 import type { DemoErrorResponse, RailwaySessionResponse, RailwayVerifyRequest, RailwayVerifyResponse } from './contract.ts';
 import { KycVsServiceError, createSession, verifyToken, type ServiceEndpoint } from './kycvs-service.ts';
 import { checkInResultPage, hotelPage } from './pages/hotel.ts';
 import { indexPage } from './pages/index.ts';
 import { railwayPage } from './pages/railway.ts';
 import { PendingVerifications, newNonce } from './pending.ts';
+import { WebhookInbox, type WebhookEventsResponse } from './webhook-receiver.ts';
 
 export interface DemoHostOptions {
   port: number;
   host?: string;
   service: ServiceEndpoint;
   apiKeys: { railway: string; hotel: string };
+  /** The railway's webhook signing secret (`whsec_…`): with it, POST /api/railway/webhook takes KYC-VS events. */
+  railwayWebhookSecret?: string;
 }
 
 export interface RunningDemoHost {
@@ -27,7 +30,7 @@ export interface RunningDemoHost {
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 const ASSETS_DIR = fileURLToPath(new URL('../dist/demo-host/', import.meta.url));
 
-export function createDemoHostApp({ service, apiKeys }: Pick<DemoHostOptions, 'service' | 'apiKeys'>): Express {
+export function createDemoHostApp({ service, apiKeys, railwayWebhookSecret }: Pick<DemoHostOptions, 'service' | 'apiKeys' | 'railwayWebhookSecret'>): Express {
   const app = express();
   app.disable('x-powered-by');
   const serviceOrigin = new URL(service.url).origin;
@@ -50,6 +53,20 @@ export function createDemoHostApp({ service, apiKeys }: Pick<DemoHostOptions, 's
       },
     }),
   );
+  // Signed session events from KYC-VS (before the JSON parser: the signature covers the raw body).
+  const railwayWebhook = railwayWebhookSecret
+    ? new WebhookInbox({
+        secret: railwayWebhookSecret,
+        verifyToken: async (token, { sessionId, nonce }) => {
+          const { status } = await verifyToken(service, token, { clientId: 'demo-railway', nonce, sessionId });
+          return { status, label: VACCINATION_STATUSES[status] };
+        },
+      })
+    : null;
+  if (railwayWebhook) app.post('/api/railway/webhook', ...railwayWebhook.handler);
+  app.get('/api/railway/events/:sessionId', (req, res) => {
+    res.json({ enabled: railwayWebhook !== null, events: railwayWebhook?.eventsFor(req.params.sessionId) ?? [] } satisfies WebhookEventsResponse);
+  });
   app.use(express.json({ limit: '16kb' }));
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
   app.use('/static', express.static(PUBLIC_DIR, { index: false }));
@@ -68,6 +85,7 @@ export function createDemoHostApp({ service, apiKeys }: Pick<DemoHostOptions, 's
     const origin = req.get('origin');
     const session = await createSession(service, apiKeys.railway, { nonce, ...(origin ? { origin } : {}) });
     railwaySessions.add(session.session_id, { nonce });
+    railwayWebhook?.expect(session.session_id, nonce);
     res.status(201).json({ sessionId: session.session_id } satisfies RailwaySessionResponse);
   });
   app.post('/api/railway/verify', async (req, res) => {

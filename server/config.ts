@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { type Limits, limitsFromEnv } from './quotas/limits.ts';
+import { type WebhookSettings, webhookSettingsFromEnv } from './webhooks/settings.ts';
 
 /** Everything the service reads from its environment, read once. */
 export interface Config {
@@ -22,6 +23,8 @@ export interface Config {
   metricsToken: string | null;
   /** SQLite page cache of the service's connection, MB. */
   dbCacheMb: number;
+  /** Signed webhooks: retries, back-off, timeouts (KYCVS_WEBHOOK_*). */
+  webhooks: WebhookSettings;
 }
 
 export const DEMO_API_KEY_DEFAULTS = {
@@ -66,5 +69,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     limits: limitsFromEnv(env),
     metricsToken: env.KYCVS_METRICS_TOKEN || null,
     dbCacheMb: intFrom(env, 'KYCVS_DB_CACHE_MB', 16, 2, 65536),
+    webhooks: webhookSettingsFromEnv(env),
   };
 }

@@ -10,6 +10,7 @@ import { type RateCounter, SqliteRateCounter } from './quotas/rate-counter.ts';
 import { seedDemoRegistry } from './registry/demo-seed.ts';
 import { type RegistryWithAdmin, sqliteRegistry } from './registry/sqlite.ts';
 import { SessionFlow } from './sessions/endpoints.ts';
+import type { FlowDeps } from './sessions/flow-context.ts';
 import { type SessionStore, SqliteSessionStore } from './sessions/session-store.ts';
 import { KeyStore } from './signing/key-store.ts';
 import { StatusTokenSigner } from './signing/status-token.ts';
@@ -20,6 +21,8 @@ import type { SmsSender } from './sms/sms.ts';
 import { WalCheckpointer } from './store/checkpointer.ts';
 import { type Db, openDatabase } from './store/database.ts';
 import { loadSecrets } from './store/secrets.ts';
+import { WebhookDispatcher } from './webhooks/dispatcher.ts';
+import { WebhookOutbox } from './webhooks/outbox.ts';
 
 /** Everything the HTTP layer and the CLI work with, wired once per process. */
 export interface Services {
@@ -37,12 +40,16 @@ export interface Services {
   counters: RateCounter;
   keys: KeyStore;
   flow: SessionFlow;
+  /** What the flow's steps work with: shared by every API shaped on them (/v1, the Co-WIN-compatible one). */
+  flowDeps: FlowDeps;
   /** Key for the keyed hashes of callers' addresses (per-address quotas). */
   addressSecret: Buffer;
   sms: SmsDispatcher;
   /** Demo mode only: the texts "sent", for the demo page. */
   outbox: OutboxSmsSender | null;
   metrics: Metrics;
+  /** Delivers session events to clients' webhooks (off the request path). */
+  webhooks: WebhookDispatcher;
   close(): Promise<void>;
 }
 
@@ -53,7 +60,8 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   const db = openDatabase(path.join(config.dataDir, DATABASE_FILE), { cacheMb: config.dbCacheMb });
   const registry = sqliteRegistry(db, secrets.mobileKey);
   const clients = new SqliteClientStore(db, secrets.apiKeyKey);
-  const sessions = new SqliteSessionStore(db);
+  const webhookOutbox = new WebhookOutbox(db, config.webhooks.retryForMs);
+  const sessions = new SqliteSessionStore(db, webhookOutbox);
   const counters = new SqliteRateCounter(db);
   const keys = await KeyStore.open(config.dataDir, config.tokenTtlSeconds);
   const metrics = new Metrics();
@@ -74,7 +82,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     await seedDemoClients(clients, config);
   }
 
-  const flow = new SessionFlow({
+  const flowDeps: FlowDeps = {
     sessions,
     clients,
     registry,
@@ -86,9 +94,12 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     sessionTtlSeconds: config.sessionTtlSeconds,
     serviceHost: new URL(config.issuer).host,
     events: metrics,
-  });
+  };
+  const flow = new SessionFlow(flowDeps);
 
   // Last: nothing after it can fail and leave its thread and connection open.
+  const webhooks = new WebhookDispatcher(db, clients, webhookOutbox, config.webhooks, { demo: config.demo }, log.child({ component: 'webhooks' }));
+  webhooks.start();
   const checkpointer = new WalCheckpointer(db, log.child({ component: 'store' }));
   return {
     config,
@@ -101,11 +112,14 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     counters,
     keys,
     flow,
+    flowDeps,
     addressSecret: deriveAddressKey(secrets),
     sms,
     outbox,
     metrics,
+    webhooks,
     async close() {
+      await webhooks.close();
       await sms.drain();
       sender.close?.();
       await checkpointer.stop();

@@ -26,6 +26,11 @@ export function railwayPage(serviceUrl: string): string {
     <section class="result" aria-labelledby="verification-heading">
       <h2 id="verification-heading">Vaccination status</h2>
       <output id="verification-result" aria-live="polite" data-state="idle">Not checked yet.</output>
+    </section>
+    <section class="result" aria-labelledby="webhook-heading">
+      <h2 id="webhook-heading">Events received by webhook</h2>
+      <p>KYC-VS also tells our server how each check ended, by a signed POST that our server verifies.</p>
+      <output id="webhook-result" aria-live="polite" data-state="idle">No event yet.</output>
     </section>`;
   return layout({ title: 'Demo Railways: book a ticket', serviceUrl, main, scripts: ['railway'] });
 }

@@ -14,6 +14,7 @@ import { DATABASE_FILE } from '../services.ts';
 import { KeyStore, PUBLISH_AHEAD_SECONDS } from '../signing/key-store.ts';
 import { openDatabase } from '../store/database.ts';
 import { loadSecrets } from '../store/secrets.ts';
+import { WEBHOOK_USAGE, runWebhooksCommand, updateClientWebhook } from '../webhooks/cli.ts';
 
 const USAGE = `KYC-VS command line (works on KYCVS_DATA_DIR, default ./data; safe while the server runs)
 
@@ -40,7 +41,8 @@ const USAGE = `KYC-VS command line (works on KYCVS_DATA_DIR, default ./data; saf
   clients revoke-key ID KEY_ID
   keys rotate [--now]                 new signing key, published at once, signing a minute later (--now: at once,
                                       for a compromised key); the old public key stays published until its tokens expire
-  keys list                           published signing keys`;
+  keys list                           published signing keys
+${WEBHOOK_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -59,6 +61,10 @@ async function main(argv: string[]): Promise<number> {
       'revoke-others': { type: 'boolean' },
       'widget-sessions': { type: 'boolean' },
       'backend-sessions-only': { type: 'boolean' },
+      webhook: { type: 'string' },
+      'no-webhook': { type: 'boolean' },
+      client: { type: 'string' },
+      status: { type: 'string' },
       now: { type: 'boolean' },
       bulk: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -135,7 +141,7 @@ async function main(argv: string[]): Promise<number> {
         }
         case 'list':
           for (const c of await clients.list()) {
-            console.log(`${c.id}\t${c.status}\t${sessionsAccepted(c)}\t${c.name}\t${c.allowedOrigins.join(' ') || '(server-to-server only)'}`);
+            console.log(`${c.id}\t${c.status}\t${sessionsAccepted(c)}\t${c.name}\t${c.allowedOrigins.join(' ') || '(server-to-server only)'}\t${c.webhookUrl ? `webhook ${c.webhookUrl}` : 'no webhook'}`);
           }
           return 0;
         case 'update': {
@@ -145,8 +151,12 @@ async function main(argv: string[]): Promise<number> {
             ...(values.origin !== undefined && { allowedOrigins: values.origin }),
             ...(sessionsFlag(values) !== undefined && { widgetSessions: sessionsFlag(values) }),
           };
+          if (values.webhook !== undefined && values['no-webhook']) throw new UsageError('give --webhook URL or --no-webhook, not both');
+          // The webhook first: a refused URL leaves the client unchanged.
+          const webhook = values.webhook !== undefined || values['no-webhook'] ? await updateClientWebhook(clients, requireId(id), values.webhook ?? null, config) : [];
           const c = await clients.update(requireId(id), changes);
           console.log(`client ${c.id} updated: sessions ${sessionsAccepted(c)}; origins ${c.allowedOrigins.join(' ') || '(none)'}`);
+          for (const line of webhook) console.log(line);
           return 0;
         }
         case 'disable':
@@ -170,6 +180,10 @@ async function main(argv: string[]): Promise<number> {
           console.log(`key ${args[1]} revoked`);
           return 0;
       }
+    }
+    if (group === 'webhooks') {
+      for (const line of runWebhooksCommand(command, args, values, db, config, (m) => new UsageError(m))) console.log(line);
+      return 0;
     }
     throw new UsageError(`unknown command "${[group, command].filter(Boolean).join(' ')}"`);
   } finally {

@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import { customAlphabet } from 'nanoid';
 import type { Db } from '../store/database.ts';
 import { keyedHash } from '../store/secrets.ts';
+import { type DeliveryPolicy, webhookUrlSyntaxProblem } from '../webhooks/address-policy.ts';
+import { SecretSealer, deriveWebhookSealKey, newWebhookSecret } from '../webhooks/secret.ts';
 import { canonicalOrigin } from './origins.ts';
 import { SMS_TEXT_RULE, smsTextProblem } from './sms-safe-text.ts';
 
@@ -21,7 +23,19 @@ export interface Client {
   widgetSessions: boolean;
   status: ClientStatus;
   createdAt: number;
+  /** Where session events are POSTed (signed webhooks), or null. Its secret is never on this object. */
+  webhookUrl: string | null;
 }
+
+/** What a dispatcher needs to send one event: the URL and the signing keys (current first). */
+export interface WebhookTarget {
+  url: string;
+  /** The current key and, for a day after it was replaced, the previous one: each signs. */
+  keys: Buffer[];
+}
+
+/** A replaced signing secret still signs (a second signature) this long, so receivers can switch. */
+export const WEBHOOK_SECRET_OVERLAP_MS = 24 * 3600_000;
 
 export interface NewClient {
   id: string;
@@ -63,6 +77,14 @@ export interface ClientStore {
   keys(id: string): Promise<ApiKeyInfo[]>;
   /** The client a presented, unrevoked key belongs to (active or not: callers check), or null. */
   authenticate(apiKey: string): Promise<Client | null>;
+  /**
+   * Sets the client's webhook URL with a new signing secret, returned once as `whsec_…` (stored
+   * sealed, never shown again); the replaced secret keeps signing for a day. `null` removes the
+   * webhook and both secrets. `policy` decides whether plain http is accepted (demo mode).
+   */
+  setWebhook(id: string, url: string | null, policy: DeliveryPolicy): Promise<string | null>;
+  /** The URL and the opened signing keys, for a delivery; null without a webhook. */
+  webhookTarget(id: string): Promise<WebhookTarget | null>;
 }
 
 const keySecret = customAlphabet('0123456789ABCDEFGHJKMNPQRSTVWXYZabcdefghijkmnopqrstuvwxyz', 40);
@@ -75,6 +97,10 @@ interface ClientRow {
   widget_sessions: 0 | 1;
   status: ClientStatus;
   created_at: number;
+  webhook_url: string | null;
+  webhook_secret: Buffer | null;
+  webhook_previous_secret: Buffer | null;
+  webhook_previous_until: number | null;
 }
 
 function fromRow(row: ClientRow): Client {
@@ -86,18 +112,21 @@ function fromRow(row: ClientRow): Client {
     widgetSessions: row.widget_sessions === 1,
     status: row.status,
     createdAt: row.created_at,
+    webhookUrl: row.webhook_url ?? null,
   };
 }
 
 export class SqliteClientStore implements ClientStore {
   readonly #db: Db;
   readonly #apiKeyKey: Buffer;
+  readonly #sealer: SecretSealer;
   readonly #byId;
   readonly #byKey;
 
   constructor(db: Db, apiKeyKey: Buffer) {
     this.#db = db;
     this.#apiKeyKey = apiKeyKey;
+    this.#sealer = new SecretSealer(deriveWebhookSealKey({ apiKeyKey }));
     this.#byId = db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE id = ?');
     this.#byKey = db.prepare<[Buffer], ClientRow>(
       `SELECT c.* FROM api_keys k JOIN clients c ON c.id = k.client_id
@@ -189,6 +218,47 @@ export class SqliteClientStore implements ClientStore {
     return row ? fromRow(row) : null;
   }
 
+  async setWebhook(id: string, url: string | null, policy: DeliveryPolicy): Promise<string | null> {
+    await this.#require(id);
+    if (url === null) {
+      this.#db
+        .prepare(
+          'UPDATE clients SET webhook_url = NULL, webhook_secret = NULL, webhook_previous_secret = NULL, webhook_previous_until = NULL WHERE id = ?',
+        )
+        .run(id);
+      return null;
+    }
+    const problem = webhookUrlSyntaxProblem(url, policy);
+    if (problem) throw new ClientError('client_invalid', `webhook URL ${problem}`);
+    const secret = newWebhookSecret();
+    const now = Date.now();
+    this.#db.transaction(() => {
+      const row = this.#byId.get(id)!;
+      this.#db
+        .prepare(
+          `UPDATE clients SET webhook_url = ?, webhook_secret = ?, webhook_previous_secret = ?, webhook_previous_until = ? WHERE id = ?`,
+        )
+        .run(
+          url,
+          this.#sealer.seal(secret.bytes, sealContext(id)),
+          row.webhook_secret,
+          row.webhook_secret ? now + WEBHOOK_SECRET_OVERLAP_MS : null,
+          id,
+        );
+    }).immediate();
+    return secret.text;
+  }
+
+  async webhookTarget(id: string): Promise<WebhookTarget | null> {
+    const row = this.#byId.get(id);
+    if (!row?.webhook_url || !row.webhook_secret) return null;
+    const keys = [this.#sealer.open(row.webhook_secret, sealContext(id))];
+    if (row.webhook_previous_secret && (row.webhook_previous_until ?? 0) > Date.now()) {
+      keys.push(this.#sealer.open(row.webhook_previous_secret, sealContext(id)));
+    }
+    return { url: row.webhook_url, keys };
+  }
+
   #insertKey(clientId: string, apiKey: string, now: number): void {
     // The key id is public (for listing and revoking); it is derived from nothing secret.
     const keyId = `key_${crypto.randomBytes(6).toString('hex')}`;
@@ -207,6 +277,9 @@ export class SqliteClientStore implements ClientStore {
     return client;
   }
 }
+
+/** A sealed secret opens only in its own client's row. */
+const sealContext = (clientId: string) => `kycvs webhook secret for client ${clientId}`;
 
 function validate(client: Omit<NewClient, 'id'> & { id: string }): void {
   if (!CLIENT_ID_PATTERN.test(client.id)) {

@@ -1,6 +1,7 @@
 import type { PersonFixedBy, SessionState, VaccinationStatus } from '../../protocol/api.ts';
 import { type AuditEvent, prepareAuditInsert } from '../consent/audit.ts';
 import type { Db } from '../store/database.ts';
+import { WebhookOutbox } from '../webhooks/outbox.ts';
 import { FINAL_STATES, fromStatesSql, TRANSITIONS } from './transitions.ts';
 
 export type SessionMode = 'widget' | 'server';
@@ -21,6 +22,8 @@ export interface Session {
   nameHash: Buffer | null;
   personFixedBy: PersonFixedBy | null;
   otpHash: Buffer | null;
+  /** Co-WIN sessions: keyed hash of sha256(code) as hex, which their clients send instead of the code. */
+  otpSha256Hash: Buffer | null;
   otpSentAt: number | null;
   otpExpiresAt: number | null;
   sends: number;
@@ -48,6 +51,8 @@ export interface OtpIssue {
   mobileHash: Buffer;
   nameHash: Buffer;
   otpHash: Buffer;
+  /** Co-WIN sessions only (server/sessions/steps/code-digest.ts); otherwise none is stored. */
+  otpSha256Hash?: Buffer | null;
   sentAt: number;
   otpExpiresAt: number;
   vaccinationStatus: VaccinationStatus;
@@ -108,6 +113,7 @@ interface SessionRow {
   name_hash: Buffer | null;
   person_fixed_by: PersonFixedBy | null;
   otp_hash: Buffer | null;
+  otp_sha256_hash: Buffer | null;
   otp_sent_at: number | null;
   otp_expires_at: number | null;
   sends: number;
@@ -136,6 +142,7 @@ function fromRow(r: SessionRow): Session {
     nameHash: r.name_hash,
     personFixedBy: r.person_fixed_by,
     otpHash: r.otp_hash,
+    otpSha256Hash: r.otp_sha256_hash,
     otpSentAt: r.otp_sent_at,
     otpExpiresAt: r.otp_expires_at,
     sends: r.sends,
@@ -153,11 +160,14 @@ function fromRow(r: SessionRow): Session {
 export class SqliteSessionStore implements SessionStore {
   readonly #db: Db;
   readonly #insertAudit: (e: AuditEvent) => void;
+  /** Session events for clients with a webhook, written in the transaction of the state change. */
+  readonly #webhooks: WebhookOutbox;
   readonly #statements;
 
-  constructor(db: Db) {
+  constructor(db: Db, webhooks: WebhookOutbox = new WebhookOutbox(db)) {
     this.#db = db;
     this.#insertAudit = prepareAuditInsert(db);
+    this.#webhooks = webhooks;
     this.#statements = {
       insert: db.prepare(
         `INSERT INTO sessions (id, client_id, mode, origin, purpose, nonce, state, created_at, expires_at)
@@ -165,27 +175,28 @@ export class SqliteSessionStore implements SessionStore {
       ),
       insertWithOtp: db.prepare(
         `INSERT INTO sessions (id, client_id, mode, origin, purpose, nonce, state, created_at, expires_at, sends,
-           mobile_hash, name_hash, person_fixed_by, otp_hash, otp_sent_at, otp_expires_at, vaccination_status, name_matched, subject)
+           mobile_hash, name_hash, person_fixed_by, otp_hash, otp_sha256_hash, otp_sent_at, otp_expires_at, vaccination_status, name_matched, subject)
          VALUES (@id, @clientId, @mode, @origin, @purpose, @nonce, '${TRANSITIONS.send_code.to}', @createdAt, @expiresAt, 1,
-           @mobileHash, @nameHash, 'backend', @otpHash, @sentAt, @otpExpiresAt, @vaccinationStatus, @nameMatched, @subject)`,
+           @mobileHash, @nameHash, 'backend', @otpHash, @otpSha256Hash, @sentAt, @otpExpiresAt, @vaccinationStatus, @nameMatched, @subject)`,
       ),
       get: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
       otpSent: db.prepare(
         `UPDATE sessions SET state = '${TRANSITIONS.send_code.to}', sends = sends + 1, mobile_hash = @mobileHash,
-           name_hash = @nameHash, person_fixed_by = COALESCE(person_fixed_by, 'citizen'), otp_hash = @otpHash,
+           name_hash = @nameHash, person_fixed_by = COALESCE(person_fixed_by, 'citizen'), otp_hash = @otpHash, otp_sha256_hash = @otpSha256Hash,
            otp_sent_at = @sentAt, otp_expires_at = @otpExpiresAt, vaccination_status = @vaccinationStatus,
            name_matched = @nameMatched, subject = @subject
          WHERE id = @id AND state IN (${fromStatesSql('send_code')}) AND sends = @previousSends
            AND (mobile_hash IS NULL OR (mobile_hash = @mobileHash AND name_hash = @nameHash))`,
       ),
-      wrongOtp: db.prepare<[number, number, string], { failed_attempts: number; state: SessionState }>(
+      wrongOtp: db.prepare<[number, number, number, string], { failed_attempts: number; state: SessionState }>(
         `UPDATE sessions SET failed_attempts = failed_attempts + 1,
            state = CASE WHEN failed_attempts + 1 >= ? THEN 'locked' ELSE state END,
-           otp_hash = CASE WHEN failed_attempts + 1 >= ? THEN NULL ELSE otp_hash END
+           otp_hash = CASE WHEN failed_attempts + 1 >= ? THEN NULL ELSE otp_hash END,
+           otp_sha256_hash = CASE WHEN failed_attempts + 1 >= ? THEN NULL ELSE otp_sha256_hash END
          WHERE id = ? AND state IN (${fromStatesSql('wrong_code')}) RETURNING failed_attempts, state`,
       ),
       verified: db.prepare(
-        `UPDATE sessions SET state = '${TRANSITIONS.verify_code.to}', otp_hash = NULL, consent_ticket_hash = ?
+        `UPDATE sessions SET state = '${TRANSITIONS.verify_code.to}', otp_hash = NULL, otp_sha256_hash = NULL, consent_ticket_hash = ?
          WHERE id = ? AND state IN (${fromStatesSql('verify_code')}) AND otp_hash = ?`,
       ),
       allow: db.prepare(
@@ -193,7 +204,7 @@ export class SqliteSessionStore implements SessionStore {
          WHERE id = ? AND state IN (${fromStatesSql('allow')})`,
       ),
       consentWithCode: db.prepare(
-        `UPDATE sessions SET state = '${TRANSITIONS.consent_with_code.to}', otp_hash = NULL, token = ?, token_jti = ?, completed_at = ?
+        `UPDATE sessions SET state = '${TRANSITIONS.consent_with_code.to}', otp_hash = NULL, otp_sha256_hash = NULL, token = ?, token_jti = ?, completed_at = ?
          WHERE id = ? AND state IN (${fromStatesSql('consent_with_code')}) AND otp_hash = ?`,
       ),
       deny: db.prepare(
@@ -208,7 +219,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async createWithOtp(session: NewSession, otp: OtpIssue): Promise<void> {
-    this.#statements.insertWithOtp.run({ ...session, ...otp, nameMatched: otp.nameMatched ? 1 : 0 });
+    this.#statements.insertWithOtp.run({ ...session, ...otp, otpSha256Hash: otp.otpSha256Hash ?? null, nameMatched: otp.nameMatched ? 1 : 0 });
   }
 
   async get(id: string): Promise<Session | null> {
@@ -217,12 +228,19 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async recordOtpSent(id: string, previousSends: number, otp: OtpIssue): Promise<boolean> {
-    const result = this.#statements.otpSent.run({ id, previousSends, ...otp, nameMatched: otp.nameMatched ? 1 : 0 });
+    const result = this.#statements.otpSent.run({ id, previousSends, ...otp, otpSha256Hash: otp.otpSha256Hash ?? null, nameMatched: otp.nameMatched ? 1 : 0 });
     return result.changes === 1;
   }
 
   async recordWrongOtp(id: string, maxAttempts: number): Promise<{ failedAttempts: number; state: SessionState } | null> {
-    const row = this.#statements.wrongOtp.get(maxAttempts, maxAttempts, id);
+    let queued = false;
+    // The lock and its `session.failed` event in one transaction.
+    const row = this.#db.transaction(() => {
+      const counted = this.#statements.wrongOtp.get(maxAttempts, maxAttempts, maxAttempts, id);
+      if (counted?.state === 'locked') queued = this.#webhooks.enqueue('session.failed', id, Date.now(), { reason: 'otp_locked' });
+      return counted;
+    }).immediate();
+    if (queued) this.#webhooks.wake();
     return row ? { failedAttempts: row.failed_attempts, state: row.state } : null;
   }
 
@@ -237,23 +255,31 @@ export class SqliteSessionStore implements SessionStore {
     token: { token: string; jti: string },
     audit: AuditEvent,
   ): Promise<boolean> {
-    return this.#db.transaction(() => {
+    let queued = false;
+    const done = this.#db.transaction(() => {
       const updated =
         transition === 'allow'
           ? this.#statements.allow.run(token.token, token.jti, audit.at, id)
           : this.#statements.consentWithCode.run(token.token, token.jti, audit.at, id, otpHash);
       if (updated.changes !== 1) return false;
       this.#insertAudit(audit);
+      queued = this.#webhooks.enqueue('session.completed', id, audit.at, { token: token.token });
       return true;
     }).immediate();
+    if (queued) this.#webhooks.wake();
+    return done;
   }
 
   async deny(id: string, audit: AuditEvent): Promise<boolean> {
-    return this.#db.transaction(() => {
+    let queued = false;
+    const done = this.#db.transaction(() => {
       if (this.#statements.deny.run(audit.at, id).changes !== 1) return false;
       this.#insertAudit(audit);
+      queued = this.#webhooks.enqueue('session.denied', id, audit.at);
       return true;
     }).immediate();
+    if (queued) this.#webhooks.wake();
+    return done;
   }
 
   async prune(before: number): Promise<number> {

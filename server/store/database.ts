@@ -103,6 +103,57 @@ const MIGRATIONS: readonly string[] = [
   DELETE FROM rate_counters WHERE key LIKE 'sms:ip:%' OR key LIKE 'sessions:ip:%';
   PRAGMA secure_delete = OFF;
   `,
+  // The Co-WIN-compatible API (server/cowin/): its clients send sha256(otp) as hex, never the code.
+  // For its sessions the code is also kept as a keyed hash of that hex, compared in constant time.
+  `
+  ALTER TABLE sessions ADD COLUMN otp_sha256_hash BLOB;
+  `,
+  // Signed webhooks (server/webhooks/): a client's endpoint and signing secret (sealed with
+  // AES-256-GCM: it must sign, so it cannot be a hash; the previous one signs too for a day after a
+  // change), the outbox written in the transaction of the state change it reports (one terminal
+  // event per session), every delivery attempt, and how far the expiry sweeper has looked.
+  `
+  ALTER TABLE clients ADD COLUMN webhook_url TEXT;
+  ALTER TABLE clients ADD COLUMN webhook_secret BLOB;
+  ALTER TABLE clients ADD COLUMN webhook_previous_secret BLOB;
+  ALTER TABLE clients ADD COLUMN webhook_previous_until INTEGER;
+
+  CREATE TABLE webhook_events (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    session_id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL CHECK (type IN ('session.completed', 'session.denied', 'session.expired', 'session.failed')),
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    claim TEXT,
+    give_up_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    last_result TEXT
+  ) STRICT;
+  CREATE INDEX webhook_events_due ON webhook_events (next_attempt_at) WHERE state = 'pending';
+  CREATE INDEX webhook_events_by_created ON webhook_events (created_at);
+  CREATE INDEX webhook_events_by_client ON webhook_events (client_id, created_at);
+
+  CREATE TABLE webhook_attempts (
+    id INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL REFERENCES webhook_events (id) ON DELETE CASCADE,
+    attempt INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    status_code INTEGER,
+    error TEXT
+  ) STRICT;
+  CREATE INDEX webhook_attempts_by_event ON webhook_attempts (event_id);
+
+  CREATE TABLE webhook_sweep (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    swept_to INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO webhook_sweep (id, swept_to) VALUES (1, CAST(strftime('%s', 'now') AS INTEGER) * 1000);
+  `,
 ];
 
 export interface OpenOptions {

@@ -1,0 +1,101 @@
+import crypto from 'node:crypto';
+import type { Db } from '../store/database.ts';
+
+export const WEBHOOK_EVENT_TYPES = ['session.completed', 'session.denied', 'session.expired', 'session.failed'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** Why a session ended `failed`: the only terminal failure the service records is the wrong-code lock. */
+export type FailureReason = 'otp_locked';
+
+/**
+ * What an event says (Standard Webhooks' recommended shape). Thin on purpose: who asked (the
+ * client, its own nonce) and which session; for `completed` the signed token, which carries the
+ * status — no status field beside it, no name, no mobile, nothing else about the person.
+ */
+export interface WebhookPayload {
+  type: WebhookEventType;
+  /** When it happened (ISO 8601), not when it was delivered. */
+  timestamp: string;
+  data: {
+    session_id: string;
+    client_id: string;
+    /** The verifier's own nonce for the session, when it gave one (to find keyless sessions again). */
+    nonce: string | null;
+    /** `session.completed`: the status token, exactly as the API answered it. */
+    token?: string;
+    /** `session.failed`: why. */
+    reason?: FailureReason;
+  };
+}
+
+export type EventExtra = { token: string } | { reason: FailureReason } | Record<string, never>;
+
+/** Event ids: `msg_` and 128 random bits (base64url: no `.`, as the signature scheme needs). */
+export function newEventId(): string {
+  return `msg_${crypto.randomBytes(16).toString('base64url')}`;
+}
+
+/**
+ * The durable outbox. `enqueue` is called inside the transaction that changes the session's state
+ * (and writes its audit record), so an acknowledged decision always has its event, and a rolled-back
+ * one never does; `wake` after that transaction committed tells this process's dispatcher at once
+ * (other processes find it by polling). Only clients with a webhook get rows.
+ */
+export class WebhookOutbox {
+  readonly #target;
+  readonly #insert;
+  readonly #listeners = new Set<() => void>();
+  readonly #retryForMs: number;
+
+  /** `retryForMs`: how long after the event its delivery is retried (then it is `failed`). */
+  constructor(db: Db, retryForMs = DEFAULT_RETRY_FOR_MS) {
+    this.#retryForMs = retryForMs;
+    this.#target = db.prepare<[string], { client_id: string; nonce: string | null }>(
+      `SELECT s.client_id, s.nonce FROM sessions s JOIN clients c ON c.id = s.client_id
+       WHERE s.id = ? AND c.webhook_url IS NOT NULL`,
+    );
+    // One terminal event per session (UNIQUE session_id): a second writer's insert is a no-op.
+    this.#insert = db.prepare(
+      `INSERT INTO webhook_events (id, client_id, session_id, type, payload, created_at, state, next_attempt_at, give_up_at)
+       VALUES (@id, @clientId, @sessionId, @type, @payload, @createdAt, 'pending', @createdAt, @giveUpAt)
+       ON CONFLICT (session_id) DO NOTHING`,
+    );
+  }
+
+  /**
+   * Writes the event of `sessionId` ending as `type` at `at`, if its client has a webhook. Must run
+   * inside the caller's transaction; true when a row was written (then call `wake` after commit).
+   */
+  enqueue(type: WebhookEventType, sessionId: string, at: number, extra: EventExtra = {}): boolean {
+    const target = this.#target.get(sessionId);
+    if (!target) return false;
+    const payload: WebhookPayload = {
+      type,
+      timestamp: new Date(at).toISOString(),
+      data: { session_id: sessionId, client_id: target.client_id, nonce: target.nonce, ...extra },
+    };
+    const result = this.#insert.run({
+      id: newEventId(),
+      clientId: target.client_id,
+      sessionId,
+      type,
+      payload: JSON.stringify(payload),
+      createdAt: at,
+      giveUpAt: at + this.#retryForMs,
+    });
+    return result.changes === 1;
+  }
+
+  /** After the enqueuing transaction committed: this process's dispatcher looks now. */
+  wake(): void {
+    for (const listener of this.#listeners) listener();
+  }
+
+  onWake(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
+
+/** Retries end 24 h after the event unless configured otherwise. */
+export const DEFAULT_RETRY_FOR_MS = 24 * 3600_000;
