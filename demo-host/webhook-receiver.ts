@@ -1,8 +1,8 @@
 // The demo railway's webhook endpoint: KYC-VS POSTs session events here, signed per Standard
-// Webhooks. A real verifier's backend does the same: verify the signature over the raw body (never
-// a re-serialised one), refuse stale timestamps, use `webhook-id` to process each event once,
-// answer 2xx quickly. Written with node:crypto alone, to show there is nothing more to it.
-import crypto from 'node:crypto';
+// Webhooks. A real verifier's backend does the same with `verifyWebhook` from @kycvs/verifier:
+// verify the signature over the raw body (never a re-serialised one), refuse stale timestamps,
+// use `webhook-id` to process each event once, answer 2xx quickly.
+import { verifyWebhook, WebhookError } from '@kycvs/verifier';
 import express, { type RequestHandler } from 'express';
 
 export type WebhookEventType = 'session.completed' | 'session.denied' | 'session.expired' | 'session.failed';
@@ -11,62 +11,6 @@ export interface WebhookPayload {
   type: WebhookEventType;
   timestamp: string;
   data: { session_id: string; client_id: string; nonce: string | null; token?: string; reason?: string };
-}
-
-export class WebhookVerificationError extends Error {
-  readonly code: 'missing_headers' | 'bad_secret' | 'bad_timestamp' | 'stale_timestamp' | 'bad_signature' | 'bad_payload';
-  constructor(code: WebhookVerificationError['code'], message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-/** Five minutes either way, as the reference libraries allow. */
-export const TIMESTAMP_TOLERANCE_SECONDS = 300;
-
-type Headers = Record<string, string | string[] | undefined>;
-
-function header(headers: Headers, name: string): string | undefined {
-  const value = headers[name] ?? headers[name.toLowerCase()];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/**
- * Verifies one delivery: `webhook-signature` holds `v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`
- * entries separated by spaces (two while the sender rotates secrets); one must match, compared in
- * constant time. The key is the base64 after `whsec_`. Returns the parsed body.
- */
-export function verifyWebhook(
-  secret: string,
-  headers: Headers,
-  rawBody: Buffer | string,
-  { toleranceSeconds = TIMESTAMP_TOLERANCE_SECONDS, nowMs = Date.now() }: { toleranceSeconds?: number; nowMs?: number } = {},
-): { id: string; timestamp: number; payload: WebhookPayload } {
-  const id = header(headers, 'webhook-id');
-  const timestamp = header(headers, 'webhook-timestamp');
-  const signatures = header(headers, 'webhook-signature');
-  if (!id || !timestamp || !signatures) throw new WebhookVerificationError('missing_headers', 'webhook-id, webhook-timestamp and webhook-signature are required');
-  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
-  if (key.length < 24) throw new WebhookVerificationError('bad_secret', 'the signing secret is whsec_ and base64 of 24 or more bytes');
-  if (!/^\d{1,12}$/.test(timestamp)) throw new WebhookVerificationError('bad_timestamp', 'webhook-timestamp is not a whole number of seconds');
-  const seconds = Number(timestamp);
-  if (Math.abs(nowMs / 1000 - seconds) > toleranceSeconds) throw new WebhookVerificationError('stale_timestamp', 'webhook-timestamp is too far from now');
-  const body = Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(rawBody, 'utf8');
-  const expected = crypto.createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest();
-  const matched = signatures.split(' ').some((entry) => {
-    const [version, value] = entry.split(',', 2);
-    if (version !== 'v1' || !value) return false;
-    const given = Buffer.from(value, 'base64');
-    return given.length === expected.length && crypto.timingSafeEqual(given, expected);
-  });
-  if (!matched) throw new WebhookVerificationError('bad_signature', 'no signature matches');
-  let payload: WebhookPayload;
-  try {
-    payload = JSON.parse(body.toString('utf8')) as WebhookPayload;
-  } catch {
-    throw new WebhookVerificationError('bad_payload', 'the body is not JSON');
-  }
-  return { id, timestamp: seconds, payload };
 }
 
 /** What the railway page shows of an event its backend received (never the token itself). */
@@ -124,9 +68,9 @@ export class WebhookInbox {
     async (req, res) => {
       let verified;
       try {
-        verified = verifyWebhook(this.#options.secret, req.headers, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+        verified = verifyWebhook<WebhookPayload>(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.headers, this.#options.secret);
       } catch (error) {
-        const code = error instanceof WebhookVerificationError ? error.code : 'bad_request';
+        const code = error instanceof WebhookError ? error.code : 'bad_request';
         res.status(400).json({ error: code });
         return;
       }
