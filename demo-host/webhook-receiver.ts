@@ -4,14 +4,9 @@
 // use `webhook-id` to process each event once, answer 2xx quickly.
 import { verifyWebhook, WebhookError } from '@kycvs/verifier';
 import express, { type RequestHandler } from 'express';
+import type { WebhookEvent } from '../protocol/api.ts';
 
-export type WebhookEventType = 'session.completed' | 'session.denied' | 'session.expired' | 'session.failed';
-
-export interface WebhookPayload {
-  type: WebhookEventType;
-  timestamp: string;
-  data: { session_id: string; client_id: string; nonce: string | null; token?: string; reason?: string };
-}
+type WebhookEventType = WebhookEvent['type'];
 
 /** What the railway page shows of an event its backend received (never the token itself). */
 export interface ReceivedEvent {
@@ -68,7 +63,7 @@ export class WebhookInbox {
     async (req, res) => {
       let verified;
       try {
-        verified = verifyWebhook<WebhookPayload>(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.headers, this.#options.secret);
+        verified = verifyWebhook<WebhookEvent>(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.headers, this.#options.secret);
       } catch (error) {
         const code = error instanceof WebhookError ? error.code : 'bad_request';
         res.status(400).json({ error: code });

@@ -65,6 +65,8 @@ export type ConsentResponse = z.infer<typeof S.consentResponse>;
 export type SessionContext = z.infer<typeof S.sessionContext>;
 /** The verifier's view of its own session; the status and token once the citizen allowed. */
 export type SessionView = z.infer<typeof S.sessionView>;
+/** What a client's webhook receives (Standard Webhooks' shape); the status only inside the token. */
+export type WebhookEvent = z.infer<typeof S.webhookEvent>;
 
 /** Claims of a status token (besides the registered ones jose checks). */
 export interface StatusTokenClaims {

@@ -134,6 +134,22 @@ export const sessionView = named(
   'The verifier’s view of its own session.',
 );
 
+export const webhookEvent = named(
+  z.object({
+    type: z.enum(['session.completed', 'session.denied', 'session.expired', 'session.failed']),
+    timestamp: z.iso.datetime().describe('When it happened, not when it was delivered'),
+    data: z.object({
+      session_id: z.string(),
+      client_id: z.string(),
+      nonce: z.string().nullable().describe('The verifier’s own nonce for the session, when it gave one'),
+      token: z.string().optional().describe('session.completed: the signed status token, which carries the status'),
+      reason: z.literal('otp_locked').optional().describe('session.failed: why (the wrong-code lock)'),
+    }),
+  }),
+  'WebhookEvent',
+  'POSTed to a client’s webhook URL, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). Nothing about the person.',
+);
+
 export const smsOutboxQuery = z.strictObject({ mobile: mobile.optional() });
 
 export const apiErrorBody = named(

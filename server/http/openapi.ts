@@ -284,6 +284,18 @@ export function openApiDocument(issuer: string, { demo = false }: { demo?: boole
     servers: [{ url: issuer }],
     tags: [...new Set(documentedOperations().map((o) => o.tag))].map((name) => ({ name })),
     paths,
+    webhooks: {
+      sessionEvent: {
+        post: {
+          summary: 'A session ended: session.completed, .denied, .expired or .failed',
+          description:
+            'Sent to the client’s webhook URL (`clients update ID --webhook URL`), signed per Standard Webhooks: verify `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<raw body>` with the `whsec_` secret) before trusting it, e.g. with `verifyWebhook` from `@kycvs/verifier`. At least once: deduplicate by `webhook-id`. Retried with back-off for 24 h on anything but 2xx.',
+          parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } })),
+          requestBody: { required: true, content: { 'application/json': { schema: ref('WebhookEvent') } } },
+          responses: { '2XX': { description: 'Received (answer within 10 s)' } },
+        },
+      },
+    },
     components: {
       schemas: componentSchemas(),
       securitySchemes: {

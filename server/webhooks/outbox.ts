@@ -1,32 +1,18 @@
 import crypto from 'node:crypto';
+import type { WebhookEvent } from '../../protocol/api.ts';
 import type { Db } from '../store/database.ts';
 
-export const WEBHOOK_EVENT_TYPES = ['session.completed', 'session.denied', 'session.expired', 'session.failed'] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+export type WebhookEventType = WebhookEvent['type'];
 
 /** Why a session ended `failed`: the only terminal failure the service records is the wrong-code lock. */
-export type FailureReason = 'otp_locked';
+export type FailureReason = NonNullable<WebhookEvent['data']['reason']>;
 
 /**
- * What an event says (Standard Webhooks' recommended shape). Thin on purpose: who asked (the
- * client, its own nonce) and which session; for `completed` the signed token, which carries the
- * status — no status field beside it, no name, no mobile, nothing else about the person.
+ * What an event says (protocol/schemas.ts `webhookEvent`, Standard Webhooks' recommended shape).
+ * Thin on purpose: who asked (the client, its own nonce) and which session; for `completed` the
+ * signed token, which carries the status — no status field beside it, nothing about the person.
  */
-export interface WebhookPayload {
-  type: WebhookEventType;
-  /** When it happened (ISO 8601), not when it was delivered. */
-  timestamp: string;
-  data: {
-    session_id: string;
-    client_id: string;
-    /** The verifier's own nonce for the session, when it gave one (to find keyless sessions again). */
-    nonce: string | null;
-    /** `session.completed`: the status token, exactly as the API answered it. */
-    token?: string;
-    /** `session.failed`: why. */
-    reason?: FailureReason;
-  };
-}
+export type WebhookPayload = WebhookEvent;
 
 export type EventExtra = { token: string } | { reason: FailureReason } | Record<string, never>;
 
