@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler } from 'express';
+import { errorHandlerAnswering } from '../http/errors.ts';
 import type { ApiErrorCode } from '../../protocol/api.ts';
 import { ApiError } from '../errors.ts';
 
@@ -58,39 +58,5 @@ export function toCowinError(err: ApiError): { status: number; body: CowinErrorB
   return { status: row.status, body: { errorCode: row.errorCode, error: row.error ?? err.message, ...err.details } };
 }
 
-/** Body-parser failures, by their `type` (as server/http/errors.ts reads them for /v1). */
-const BODY_ERRORS: Record<string, () => ApiError> = {
-  'entity.parse.failed': () => new ApiError('invalid_json', 'The request body is not valid JSON.'),
-  'entity.too.large': () => new ApiError('payload_too_large', 'The request body is too large.'),
-  'encoding.unsupported': () => new ApiError('unsupported_media_type', 'Unsupported content encoding.'),
-  'charset.unsupported': () => new ApiError('unsupported_media_type', 'Unsupported charset: send UTF-8.'),
-  'request.aborted': () => new ApiError('invalid_request', 'The request was aborted.'),
-  'request.size.invalid': () => new ApiError('invalid_request', 'The request body length does not match Content-Length.'),
-  'parameters.too.many': () => new ApiError('invalid_request', 'Too many parameters.'),
-};
-
 /** The Co-WIN routes' last handler: every error in Co-WIN's shape; nothing internal reaches the client. */
-export const cowinErrorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
-  let apiError: ApiError;
-  if (err instanceof ApiError) {
-    apiError = err;
-  } else {
-    const type = (err as { type?: unknown } | null)?.type;
-    const status = (err as { status?: unknown } | null)?.status;
-    const known = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
-    if (known) apiError = known();
-    else if (typeof status === 'number' && status >= 400 && status < 500) {
-      apiError = new ApiError('invalid_request', 'The request could not be read.');
-    } else {
-      req.log.error({ err }, 'unhandled error');
-      apiError = new ApiError('internal_error', 'Something went wrong on our side. Try again.');
-    }
-  }
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const { status, body } = toCowinError(apiError);
-  if (body.retry_after !== undefined) res.setHeader('Retry-After', String(body.retry_after));
-  res.status(status).json(body);
-};
+export const cowinErrorHandler = errorHandlerAnswering(toCowinError);

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { ApiError } from '../errors.ts';
 
 /** Body-parser failures, by their `type`, as API errors. */
@@ -20,27 +20,34 @@ export const methodNotAllowed: RequestHandler = (_req, _res, next) => {
   next(new ApiError('method_not_allowed', 'This endpoint does not accept that method.'));
 };
 
-/** Last handler: every error becomes `{ error, message }`; nothing internal reaches the client. */
-export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
-  let apiError: ApiError;
-  if (err instanceof ApiError) {
-    apiError = err;
-  } else {
-    const type = (err as { type?: unknown } | null)?.type;
-    const status = (err as { status?: unknown } | null)?.status;
-    const known = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
-    if (known) apiError = known();
-    else if (typeof status === 'number' && status >= 400 && status < 500) {
-      apiError = new ApiError('invalid_request', 'The request could not be read.');
-    } else {
-      req.log.error({ err }, 'unhandled error');
-      apiError = new ApiError('internal_error', 'Something went wrong on our side. Try again.');
+/** Any error as the ApiError the client may see: body-parser failures by type, anything unknown logged and hidden. */
+function asApiError(err: unknown, req: Request): ApiError {
+  if (err instanceof ApiError) return err;
+  const type = (err as { type?: unknown } | null)?.type;
+  const status = (err as { status?: unknown } | null)?.status;
+  const known = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
+  if (known) return known();
+  if (typeof status === 'number' && status >= 400 && status < 500) return new ApiError('invalid_request', 'The request could not be read.');
+  req.log.error({ err }, 'unhandled error');
+  return new ApiError('internal_error', 'Something went wrong on our side. Try again.');
+}
+
+/**
+ * A last handler that answers every error in one API's shape (`answer`); nothing internal reaches
+ * the client, and every wait is in `Retry-After` too.
+ */
+export function errorHandlerAnswering(answer: (error: ApiError) => { status: number; body: unknown }): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const apiError = asApiError(err, req);
+    if (res.headersSent) {
+      res.destroy();
+      return;
     }
-  }
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  if (apiError.details.retry_after !== undefined) res.setHeader('Retry-After', String(apiError.details.retry_after));
-  res.status(apiError.status).json(apiError.toBody());
-};
+    if (apiError.details.retry_after !== undefined) res.setHeader('Retry-After', String(apiError.details.retry_after));
+    const { status, body } = answer(apiError);
+    res.status(status).json(body);
+  };
+}
+
+/** /v1's last handler: every error becomes `{ error, message }`. */
+export const errorHandler = errorHandlerAnswering((error) => ({ status: error.status, body: error.toBody() }));
