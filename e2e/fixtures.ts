@@ -59,8 +59,10 @@ export async function openRailway(page: Page, stack: Stack, prefill: { name?: st
 export async function requestOtp(frame: FrameLocator, stack: Stack, person: Person): Promise<string> {
   await frame.getByLabel('Mobile number', { exact: true }).fill(person.mobile);
   await frame.getByLabel('Name', { exact: true }).fill(person.name);
+  // Texts already in the outbox for this mobile (an earlier check): wait for the one this click sends.
+  const seen = stack.service.services.outbox!.list(person.mobile).length;
   await frame.getByRole('button', { name: 'Send OTP', exact: true }).click();
-  return stack.otp(person.mobile);
+  return stack.otp(person.mobile, seen);
 }
 
 export async function enterOtp(frame: FrameLocator, code: string): Promise<void> {
