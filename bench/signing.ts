@@ -86,10 +86,14 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
         row('Sign status tokens (StatusTokenSigner)', `${fmt(sign)} tokens/s`, {
           baseline: `raw Ed25519 sign ${fmt(rawSign)}/s`,
           ratio: fmtPct(sign / rawSign),
+          target: '≥ 80 % of raw',
+          met: sign / rawSign >= 0.8,
         }),
         row('Verify status tokens (verifier module)', `${fmt(verify)} tokens/s`, {
           baseline: `raw Ed25519 verify ${fmt(rawVerify)}/s`,
           ratio: fmtPct(verify / rawVerify),
+          target: '≥ 80 % of raw',
+          met: verify / rawVerify >= 0.8,
         }),
       ],
       notes: [
