@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE } from '../server/services.ts';
-import { type ChildServer, spawnServer } from '../test-support/child-server.ts';
+import { type ChildServer, isCutOffByKill, spawnServer } from '../test-support/child-server.ts';
 import { FakeSmsGateway } from '../test-support/fake-sms-gateway.ts';
 import { DEMO, OTP_IN_TEXT, decodeJws, letters, waitFor } from '../test-support/harness.ts';
 import { verifyStatusToken } from '@kycvs/verifier';
@@ -93,7 +93,7 @@ async function load(server: ChildServer, round: number, received: Received[], de
         stats.flows++;
       } catch (err) {
         // A request cut off by the kill; anything else while the server lives is a failure.
-        if (!dead && !/fetch failed|ECONNRESET|ECONNREFUSED|socket/i.test(String((err as Error).message) + String((err as Error).cause ?? ''))) throw err;
+        if (!dead && !isCutOffByKill(err)) throw err;
         if (dead) break;
         await server.exited;
         break;

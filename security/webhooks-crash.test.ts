@@ -13,7 +13,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE } from '../server/services.ts';
-import { type ChildServer, spawnServer } from '../test-support/child-server.ts';
+import { type ChildServer, isCutOffByKill, spawnServer } from '../test-support/child-server.ts';
 import { FakeSmsGateway } from '../test-support/fake-sms-gateway.ts';
 import { DEMO, OTP_IN_TEXT, letters, waitFor } from '../test-support/harness.ts';
 import { WebhookReceiver, specVerify } from '../test-support/webhook-receiver.ts';
@@ -97,7 +97,7 @@ async function load(server: ChildServer, round: number, acked: Acknowledged[], s
         }
         stats.flows++;
       } catch (err) {
-        if (!dead && !/fetch failed|ECONNRESET|ECONNREFUSED|socket/i.test(String((err as Error).message) + String((err as Error).cause ?? ''))) throw err;
+        if (!dead && !isCutOffByKill(err)) throw err;
         if (dead) break;
         await server.exited;
         break;

@@ -66,6 +66,11 @@ function linesOf(stream: NodeJS.ReadableStream, into: string[]): void {
   });
 }
 
+/** Whether a request failed because the server's connection went away (a kill), not because the server answered wrongly. */
+export function isCutOffByKill(err: unknown): boolean {
+  return /fetch failed|ECONNRESET|ECONNREFUSED|socket/i.test(String((err as Error).message) + String((err as Error).cause ?? ''));
+}
+
 export async function spawnServer(options: ChildServerOptions = {}): Promise<ChildServer> {
   const ownsDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kycvs-child-'));

@@ -14,9 +14,7 @@ import { ApiError } from '../../errors.ts';
 import { createLogger } from '../../logger.ts';
 import type { Limits } from '../../quotas/limits.ts';
 import { type Services, createServices } from '../../services.ts';
-import { StatusTokenSigner } from '../../signing/status-token.ts';
 import { hashConsentTicket, newConsentTicket } from '../../consent/ticket.ts';
-import { loadSecrets } from '../../store/secrets.ts';
 import type { Caller } from '../caller.ts';
 import { FlowContext, type FlowDeps, type IssuedCode, runSteps } from '../flow-context.ts';
 import type { NewSession, Session } from '../session-store.ts';
@@ -26,7 +24,7 @@ import { lookUpRecord } from './look-up-record.ts';
 import { recordDisclosure, recordRefusal } from './record-decision.ts';
 import { signToken } from './sign-token.ts';
 import { storeCode } from './store-code.ts';
-import { DEMO, type Person } from '../../../test-support/harness.ts';
+import { DEMO, type Person, ROOMY_LIMITS } from '../../../test-support/harness.ts';
 
 /** The demo registry (server/registry/demo-seed.ts) as the tests see it, and a name no one on Asha's mobile has. */
 export const PEOPLE = {
@@ -97,35 +95,16 @@ export interface StepKit {
 }
 
 /** Quotas roomy enough that a file's tests never trip one they are not about. */
-const ROOMY = {
-  KYCVS_SMS_PER_MOBILE_HOUR: '100000',
-  KYCVS_SMS_PER_IP_HOUR: '100000',
-  KYCVS_SESSIONS_PER_IP_MINUTE: '100000',
-  KYCVS_MAX_WRONG_OTP_PER_MOBILE_DAY: '100000',
-};
-
 let addresses = 0;
 
 export async function openStepKit(limits: Partial<Limits> = {}): Promise<StepKit> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kycvs-steps-'));
-  const config = loadConfig({ KYCVS_DATA_DIR: dataDir, KYCVS_DEMO: '1', KYCVS_ISSUER: ISSUER, ...ROOMY });
+  const config = loadConfig({ KYCVS_DATA_DIR: dataDir, KYCVS_DEMO: '1', KYCVS_ISSUER: ISSUER, ...ROOMY_LIMITS });
   Object.assign(config.limits, limits);
   const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
   const services = await createServices(config, createLogger('warn', quiet));
-  // The same wiring as createServices gives SessionFlow.
-  const deps: FlowDeps = {
-    sessions: services.sessions,
-    clients: services.clients,
-    registry: services.registry,
-    signer: new StatusTokenSigner(services.keys, config.issuer, config.tokenTtlSeconds),
-    sms: services.sms,
-    counters: services.counters,
-    secrets: loadSecrets(dataDir),
-    limits: config.limits,
-    sessionTtlSeconds: config.sessionTtlSeconds,
-    serviceHost: new URL(config.issuer).host,
-    events: services.metrics,
-  };
+  // Exactly what SessionFlow works with.
+  const deps = services.flowDeps;
 
   const caller = (overrides: Partial<Caller> = {}): Caller => ({
     apiClient: null,
