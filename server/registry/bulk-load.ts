@@ -36,6 +36,8 @@ const ROWS_PER_INSERT = 64;
 const STAGING_COLUMNS = 8;
 /** Bits of the mobile hash's prefix counted while staging (16 MiB of counters). */
 const PREFIX_BITS = 24;
+/** The staging table's page cache, KiB as SQLite takes it (negative). */
+const STAGING_CACHE_KIB = -64 * 1024;
 
 // Connections with a staging table in use: there is one temp schema per connection.
 const busy = new WeakSet<Db>();
@@ -58,6 +60,7 @@ export class SqliteBulkLoad implements BulkLoad {
    * 6 can be refused: the limit looks at those rows only, or at none.
    */
   readonly #perPrefix = new Uint8Array(1 << PREFIX_BITS);
+  readonly #tempPragmas: { cache_size: unknown; journal_mode: unknown };
   #staged = 0;
   #open = true;
 
@@ -71,6 +74,12 @@ export class SqliteBulkLoad implements BulkLoad {
         name_key TEXT NOT NULL, vaccine TEXT, doses INTEGER NOT NULL, last_dose_date TEXT
       ) STRICT`);
     busy.add(db);
+    // Staging is thrown away on any failure, so its writes need no rollback journal, and a
+    // cache as large as the registry's keeps it off the temp file until it outgrows 64 MiB
+    // (better-sqlite3's default for temp is 16 MB). Restored by discard().
+    this.#tempPragmas = { cache_size: db.pragma('temp.cache_size', { simple: true }), journal_mode: db.pragma('temp.journal_mode', { simple: true }) };
+    db.pragma(`temp.cache_size = ${STAGING_CACHE_KIB}`);
+    db.pragma('temp.journal_mode = OFF');
     const tuple = `(${Array(STAGING_COLUMNS).fill('?').join(', ')})`;
     this.#insertOne = db.prepare(`INSERT INTO temp.bulk_staging VALUES ${tuple}`);
     this.#insertMany = db.prepare(`INSERT INTO temp.bulk_staging VALUES ${Array(ROWS_PER_INSERT).fill(tuple).join(', ')}`);
@@ -142,7 +151,10 @@ export class SqliteBulkLoad implements BulkLoad {
     if (!this.#open) return;
     this.#open = false;
     busy.delete(this.#db);
-    if (this.#db.open) this.#db.exec('DROP TABLE IF EXISTS temp.bulk_staging; DROP TABLE IF EXISTS temp.bulk_crowded; DROP TABLE IF EXISTS temp.bulk_prefixes');
+    if (!this.#db.open) return;
+    this.#db.exec('DROP TABLE IF EXISTS temp.bulk_staging; DROP TABLE IF EXISTS temp.bulk_crowded; DROP TABLE IF EXISTS temp.bulk_prefixes');
+    this.#db.pragma(`temp.journal_mode = ${String(this.#tempPragmas.journal_mode)}`);
+    this.#db.pragma(`temp.cache_size = ${Number(this.#tempPragmas.cache_size)}`);
   }
 
   #check(): void {

@@ -14,7 +14,9 @@ let config: { schedule: Record<string, number>; today: string; hasher: MobileHas
 function parsePart(seq: number, bytes: Buffer): FromParser {
   const { schedule, today, hasher } = config!;
   // A part ends just after a "\n" (or at the end of the file), so no line and no UTF-8 sequence spans two parts.
-  const lines = bytes.toString('utf8').split(/\r\n|\n|\r/);
+  const text = bytes.toString('utf8');
+  // Without a CR (most files) a plain split gives the same lines at a fraction of the regex's cost.
+  const lines = bytes.includes(13) ? text.split(/\r\n|\n|\r/) : text.split('\n');
   if (lines.at(-1) === '') lines.pop(); // the text after the last line break is a line only if it is not empty
   if (seq === 0 && lines.length > 0) checkHeader(lines[0]!);
   const invalid: [number, string][] = [];
