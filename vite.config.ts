@@ -3,6 +3,7 @@
 //   vite build --mode embed  → dist/embed.js  the loader, one classic script (IIFE) for any host page,
 //                              and dist/embed.d.ts, its types (packages/verifier/embed.d.ts)
 //   vite build --mode demo   → dist/demo-host/ the demo host's page scripts (ES modules)
+//   vite build --mode me     → dist/me/       the citizen's own history page (served under /me/)
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin, type UserConfig } from 'vite';
@@ -53,10 +54,29 @@ const demo: UserConfig = {
     target: 'es2022',
     modulePreload: { polyfill: false },
     rolldownOptions: {
-      input: { railway: here('demo-host/client/railway.ts'), outbox: here('demo-host/client/outbox.ts') },
+      input: {
+        railway: here('demo-host/client/railway.ts'),
+        outbox: here('demo-host/client/outbox.ts'),
+        employer: here('demo-host/client/employer.ts'),
+      },
       output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
     },
   },
 };
 
-export default defineConfig(({ mode }) => (mode === 'embed' ? embed : mode === 'demo' ? demo : frame));
+/** A build of its own, so the frame's bundle and chunks stay exactly what they are. */
+const me: UserConfig = {
+  root: here('widget/me'),
+  base: '/me/',
+  publicDir: false,
+  build: {
+    outDir: here('dist/me'),
+    emptyOutDir: true,
+    target: 'es2022',
+    modulePreload: { polyfill: false },
+  },
+};
+
+const MODES: Record<string, UserConfig> = { embed, demo, me };
+
+export default defineConfig(({ mode }) => MODES[mode] ?? frame);

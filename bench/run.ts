@@ -16,8 +16,16 @@ import { REPO_ROOT, isMain } from './lib/child.ts';
 import { type BenchOptions, type ModuleResult, type Row, progress, runModule } from './lib/report.ts';
 import { fmt } from './lib/stats.ts';
 
-export const MODULES = ['flows', 'memory', 'registry', 'signing', 'widget'] as const;
+export const MODULES = ['flows', 'memory', 'registry', 'signing', 'widget', 'pg-cost'] as const;
 export type ModuleName = (typeof MODULES)[number];
+
+/** Modules whose file is not named after them. */
+const MODULE_FILES: Partial<Record<ModuleName, string>> = { 'pg-cost': 'pg-flow-cost' };
+
+/** The file a module runs from. */
+export function moduleFile(name: string): string {
+  return path.join(REPO_ROOT, 'bench', `${MODULE_FILES[name as ModuleName] ?? name}.ts`);
+}
 
 export const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results');
 
@@ -119,7 +127,7 @@ async function main(): Promise<void> {
   const results: ModuleResult[] = [];
   for (const name of only) {
     progress(`— ${name} —`);
-    results.push(await runModule(path.join(REPO_ROOT, 'bench', `${name}.ts`), options));
+    results.push(await runModule(moduleFile(name), options));
   }
   const report = renderReport(results, m, options.smoke);
   process.stdout.write(`\n${report}`);

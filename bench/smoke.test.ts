@@ -3,17 +3,15 @@
 // from a smoke run mean nothing, so no target is checked here; errors and broken flows are.
 //   node --import tsx --test bench/smoke.test.ts        (about 30 s on 2 cores)
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { test } from 'node:test';
-import { REPO_ROOT } from './lib/child.ts';
 import type { LoadResult } from './lib/loadgen.ts';
 import { type ModuleResult, runModule } from './lib/report.ts';
-import { MODULES, renderReport, machine } from './run.ts';
+import { MODULES, moduleFile, renderReport, machine } from './run.ts';
 
 const results: ModuleResult[] = [];
 
 async function smoke(name: string): Promise<ModuleResult> {
-  const result = await runModule(path.join(REPO_ROOT, 'bench', `${name}.ts`), { smoke: true, profileDir: null });
+  const result = await runModule(moduleFile(name), { smoke: true, profileDir: null });
   results.push(result);
   assert.equal(result.module, name);
   assert.ok(result.rows.length > 0, `${name} reported no rows`);
@@ -59,6 +57,13 @@ test('widget: weights and first-step time, or n/a when not built', { timeout: 60
   const { rows } = await smoke('widget');
   assert.equal(rows.length, 3);
   for (const r of rows) assert.ok(r.value.startsWith('n/a') || /\d/.test(r.value), `${r.figure}: ${r.value}`);
+});
+
+test('pg-cost: one flow replayed on PostgreSQL writes WAL and commits, and the projection is computed', { timeout: 60_000 }, async () => {
+  const { details } = await smoke('pg-cost');
+  const { perFlow, projection } = details as { perFlow: { statements: number; writingTransactions: number; walBytes: number }; projection: { walMBps: number } };
+  assert.ok(perFlow.statements > 0 && perFlow.writingTransactions > 0 && perFlow.walBytes > 0);
+  assert.ok(projection.walMBps > 0);
 });
 
 test('the report renders one table with every module', () => {

@@ -22,3 +22,33 @@ export interface DemoErrorResponse {
 }
 
 export const DEMO_MOBILES = ['9876543210', '9123456780', '9000000000'] as const;
+
+/** The employer dashboard's request for a new verification link. `employee` stays with us: KYC-VS never sees it. */
+export interface EmployerLinkRequest {
+  employee: string;
+  /** The check's language, added to the link as `?lang=`; empty: the employee's browser decides. */
+  lang?: string;
+}
+
+/** What became of a link, as our backend learnt it from KYC-VS (GET /v1/sessions/:id) and verified. */
+export type EmployerLinkOutcome =
+  | { state: 'waiting' }
+  | { state: 'verified'; status: VaccinationStatus; label: string }
+  | { state: 'denied' }
+  | { state: 'expired' }
+  /** Locked after wrong codes, or a token our backend refused (its code). */
+  | { state: 'failed'; reason: string };
+
+export interface EmployerLink {
+  /** The KYC-VS session id: our reference to it. */
+  sessionId: string;
+  employee: string;
+  url: string;
+  createdAt: string;
+  expiresAt: string;
+  outcome: EmployerLinkOutcome;
+}
+
+export interface EmployerLinksResponse {
+  links: EmployerLink[];
+}

@@ -1,6 +1,6 @@
 // The demo host backend's side of KYC-VS: create sessions with its API key, verify tokens
 // against the service's published keys. A real verifier's backend does exactly this.
-import type { ApiErrorBody, CreateSessionRequest, CreateSessionResponse, VaccinationStatus } from '../protocol/api.ts';
+import type { ApiErrorBody, CreateSessionRequest, CreateSessionResponse, SessionView, VaccinationStatus } from '../protocol/api.ts';
 import { verifyStatusToken } from '@kycvs/verifier';
 
 export interface ServiceEndpoint {
@@ -25,6 +25,16 @@ export async function createSession(service: ServiceEndpoint, apiKey: string, bo
     body: JSON.stringify(body),
   });
   const data = (await response.json()) as CreateSessionResponse | ApiErrorBody;
+  if ('error' in data) throw new KycVsServiceError(data.error, data.message);
+  return data;
+}
+
+/** The session as the service sees it (`GET /v1/sessions/:id`): its state, and the token once the person shared. */
+export async function getSession(service: ServiceEndpoint, apiKey: string, sessionId: string): Promise<SessionView> {
+  const response = await fetch(`${service.url}/v1/sessions/${encodeURIComponent(sessionId)}`, {
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
+  const data = (await response.json()) as SessionView | ApiErrorBody;
   if ('error' in data) throw new KycVsServiceError(data.error, data.message);
   return data;
 }

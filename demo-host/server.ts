@@ -5,8 +5,10 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import helmet from 'helmet';
 import { VACCINATION_STATUSES } from '../protocol/api.ts';
 import { StatusTokenError } from '@kycvs/verifier';
-import type { DemoErrorResponse, RailwaySessionResponse, RailwayVerifyRequest, RailwayVerifyResponse } from './contract.ts';
+import type { DemoErrorResponse, EmployerLinkRequest, EmployerLinksResponse, RailwaySessionResponse, RailwayVerifyRequest, RailwayVerifyResponse } from './contract.ts';
+import { EmployerLinks, LINK_LANGS } from './employer.ts';
 import { KycVsServiceError, createSession, verifyToken, type ServiceEndpoint } from './kycvs-service.ts';
+import { employerPage } from './pages/employer.ts';
 import { checkInResultPage, hotelPage } from './pages/hotel.ts';
 import { indexPage } from './pages/index.ts';
 import { railwayPage } from './pages/railway.ts';
@@ -17,7 +19,7 @@ export interface DemoHostOptions {
   port: number;
   host?: string;
   service: ServiceEndpoint;
-  apiKeys: { railway: string; hotel: string };
+  apiKeys: { railway: string; hotel: string; employer: string };
   /** The railway's webhook signing secret (`whsec_…`): with it, POST /api/railway/webhook takes KYC-VS events. */
   railwayWebhookSecret?: string;
 }
@@ -122,6 +124,24 @@ export function createDemoHostApp({ service, apiKeys, railwayWebhookSecret }: Pi
     } catch (error) {
       res.status(400).send(checkInResultPage(service.url, guest, { error: errorCode(error) }));
     }
+  });
+
+  // Employer: no page shows the check. The backend makes a session, HR sends its verification_url
+  // to the employee, and the backend asks KYC-VS how it ended and verifies the token.
+  const employerLinks = new EmployerLinks(service, apiKeys.employer);
+  app.get('/employer', (_req, res) => void res.send(employerPage(service.url)));
+  app.post('/api/employer/links', async (req, res) => {
+    const { employee, lang } = (req.body ?? {}) as Partial<EmployerLinkRequest>;
+    const name = typeof employee === 'string' ? employee.trim() : '';
+    if (name === '' || name.length > 80) {
+      res.status(400).json({ error: 'invalid_request', message: 'Give the employee a name or reference (at most 80 characters).' } satisfies DemoErrorResponse);
+      return;
+    }
+    const chosen = LINK_LANGS.find((code) => code === lang);
+    res.status(201).json(await employerLinks.create(name, chosen));
+  });
+  app.get('/api/employer/links', async (_req, res) => {
+    res.json({ links: await employerLinks.list() } satisfies EmployerLinksResponse);
   });
 
   app.use(jsonErrors);

@@ -1,5 +1,5 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Frame, Page } from '@playwright/test';
+import type { Frame, FrameLocator, Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AxeResults } from 'axe-core';
@@ -21,6 +21,12 @@ async function axeInFrame(frame: Frame): Promise<AxeResults> {
   );
 }
 
+/** A page of the service's own (no frame inside). */
+async function expectPageClean(page: Page, what: string): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).withTags(WCAG_22_AA).analyze();
+  expect(violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), `axe on ${what}`).toEqual([]);
+}
+
 /** The host page (with the dialog around the frame) and the frame's document. */
 async function expectNoViolations(page: Page, step: string): Promise<void> {
   const frame = page.frames().find((f) => new URL(f.url()).pathname.startsWith('/widget/'));
@@ -30,10 +36,13 @@ async function expectNoViolations(page: Page, step: string): Promise<void> {
   expect(found, `axe on the ${step} step`).toEqual([]);
 }
 
-const LANGS = [
-  { lang: 'en', share: 'Share', done: 'Shared' },
-  { lang: 'hi', share: 'साझा करें', done: 'साझा किया गया' },
-] as const;
+const LANGS = ['en', 'hi', 'ta'] as const;
+
+/** Fills the inputs by name and presses the step's submit button: the labels differ by language. */
+async function submit(scope: Page | FrameLocator, fields: Record<string, string>): Promise<void> {
+  for (const [name, value] of Object.entries(fields)) await scope.locator(`input[name="${name}"]`).fill(value);
+  await scope.locator('button[type="submit"]').click();
+}
 
 for (const { width, height } of [
   { width: 360, height: 740 },
@@ -42,30 +51,60 @@ for (const { width, height } of [
   test.describe(`at ${width} px`, () => {
     test.use({ viewport: { width, height } });
 
-    for (const { lang, share, done } of LANGS) {
-      test(`${lang}: details, code, consent and done steps have no WCAG 2.2 AA violations`, async ({ page, stack }) => {
+    for (const lang of LANGS) {
+      test(`${lang}: every step of the frame, the history page and the link page have no WCAG 2.2 AA violations`, async ({ page, browser, stack }) => {
+        test.slow();
         const frame = await openRailway(page, stack, { lang });
         await expect(frame.locator('html')).toHaveAttribute('lang', lang);
         await expect(frame.locator('input[name="mobile"]')).toBeVisible();
         await expectNoViolations(page, 'details');
 
-        // By field name and the form's submit button: the labels differ by language.
-        await frame.locator('input[name="mobile"]').fill(PEOPLE.asha.mobile);
-        await frame.locator('input[name="name"]').fill(PEOPLE.asha.name);
-        await frame.locator('button[type="submit"]').click();
+        // A typo in the name: the code step, then the correction step with the mobile's names shown.
+        await submit(frame, { mobile: PEOPLE.asha.mobile, name: 'Asha Varma' });
         const code = await stack.otp(PEOPLE.asha.mobile);
         await expect(frame.locator('input[name="otp"]')).toBeVisible();
         await expectNoViolations(page, 'code');
+        await submit(frame, { otp: code });
+        await expect(frame.locator('kycvs-correction-step')).toBeVisible();
+        await frame.locator('kycvs-correction-step button[type="button"]').first().click();
+        await expect(frame.locator('input[name="member"]').first()).toBeVisible();
+        await expectNoViolations(page, 'name correction');
 
-        await frame.locator('input[name="otp"]').fill(code);
-        await frame.locator('button[type="submit"]').click();
-        const shareButton = frame.getByRole('button', { name: share, exact: true });
-        await expect(shareButton).toBeEnabled();
+        await frame.locator(`input[name="member"][value="${PEOPLE.asha.name}"]`).check();
+        await frame.locator('kycvs-correction-step button[type="submit"]').click();
+        const share = frame.locator('kycvs-consent-step button.primary');
+        await expect(share).toBeEnabled();
         await expectNoViolations(page, 'consent');
-
-        await shareButton.click();
-        await expect(frame.getByRole('heading', { name: done })).toBeVisible();
+        await share.click();
+        await expect(frame.locator('[data-status="2"]')).toBeVisible();
         await expectNoViolations(page, 'done');
+
+        // The citizen's history page, in the same language.
+        const me = await page.context().newPage();
+        await me.goto(`${stack.serviceUrl}/me/?lang=${lang}`);
+        await expect(me.locator('html')).toHaveAttribute('lang', lang);
+        await expect(me.locator('input[name="mobile"]')).toBeVisible();
+        await expectPageClean(me, '/me/ sign-in');
+        await submit(me, { mobile: PEOPLE.asha.mobile });
+        await expect(me.locator('input[name="otp"]')).toBeVisible();
+        await expectPageClean(me, '/me/ code');
+        await submit(me, { otp: await stack.otp(PEOPLE.asha.mobile, 1) });
+        await expect(me.locator('time').first()).toBeVisible();
+        await expectPageClean(me, '/me/ history');
+
+        // A verification link made by a host backend, opened in a fresh browser.
+        const created = await fetch(`${stack.serviceUrl}/v1/sessions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${stack.service.config.demoApiKeys.employer}`, 'content-type': 'application/json' },
+          body: '{}',
+        });
+        const { verification_url: url } = (await created.json()) as { verification_url: string };
+        const context = await browser.newContext({ viewport: { width, height } });
+        const employee = await context.newPage();
+        await employee.goto(`${url}?lang=${lang}`);
+        await expect(employee.locator('input[name="mobile"]')).toBeVisible();
+        await expectPageClean(employee, 'the link page');
+        await context.close();
       });
     }
   });

@@ -3,7 +3,7 @@ import { PEOPLE, expect, openRailway, railwayResult, test, widget, wrongCode } f
 test('Hindi through the lang option: labels, errors and the shared status in Hindi', async ({ page, stack }) => {
   const frame = await openRailway(page, stack, { lang: 'hi' });
   await expect(frame.locator('html')).toHaveAttribute('lang', 'hi');
-  await expect(frame.getByText('Demo Railways आपकी टीकाकरण स्थिति जानना चाहता है')).toBeVisible();
+  await expect(frame.getByText('डेमो रेलवे को आपकी टीकाकरण स्थिति चाहिए')).toBeVisible();
   await frame.getByLabel('मोबाइल नंबर', { exact: true }).fill(PEOPLE.asha.mobile);
   await frame.getByLabel('नाम', { exact: true }).fill(PEOPLE.asha.name);
   await frame.getByRole('button', { name: 'OTP भेजें' }).click();

@@ -33,7 +33,11 @@ test('keyboard only: focus moves into the frame, through every step, and back to
   await page.keyboard.press('Enter');
 
   await expect(frame.getByRole('heading', { name: 'Shared' })).toBeFocused();
+  // The link to the citizen's history comes first, then Close.
   await page.keyboard.press('Tab');
+  await expect(frame.getByRole('link', { name: 'Who checked my vaccination status' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(frame.getByRole('button', { name: 'Close' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.locator('.kyc-vs-modal')).toHaveCount(0);
   await expect(verify).toBeFocused();

@@ -53,7 +53,7 @@ test.describe('with a 2-second resend wait', () => {
 
     if (second !== first) {
       await enterOtp(frame, first);
-      await expect(frame.getByRole('alert')).toHaveText('Wrong code. 4 tries left.');
+      await expect(frame.getByRole('alert')).toHaveText('Wrong code. Use the newest code we sent. 4 tries left.');
     }
     await enterOtp(frame, second);
     await expect(frame.getByRole('heading', { name: 'Share your status?' })).toBeVisible();

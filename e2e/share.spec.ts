@@ -26,7 +26,7 @@ test('a name that matches no one on the mobile is never shared: the frame says s
   const frame = await openRailway(page, stack);
   await enterOtp(frame, await requestOtp(frame, stack, { ...PEOPLE.asha, name: 'Someone Else' }));
   await expect(frame.getByRole('heading', { name: 'No match on this number' })).toBeFocused();
-  await expect(frame.getByText('No one by the name you entered is registered with this mobile number')).toBeVisible();
+  await expect(frame.getByText('No one called “Someone Else” is registered on this mobile number.')).toBeVisible();
   await expect(frame.getByRole('button', { name: 'Share', exact: true })).toHaveCount(0);
   await expect(frame.getByText('Not vaccinated', { exact: true })).toHaveCount(0);
   await frame.getByRole('button', { name: 'End the check' }).click();
@@ -41,7 +41,7 @@ test('an unregistered mobile gets the same OTP step (no hint that it is unknown)
   await frame.getByLabel('Name', { exact: true }).fill(PEOPLE.unregistered.name);
   await frame.getByRole('button', { name: 'Send OTP' }).click();
   await expect(frame.getByLabel('OTP', { exact: true })).toBeFocused();
-  await expect(frame.getByText('We sent a 6-digit code by SMS to +91 90000 00000.')).toBeVisible();
+  await expect(frame.getByText('If +91 90000 00000 is registered for vaccination, a 6-digit code arrives there by SMS within a minute.')).toBeVisible();
   await expect(frame.getByRole('alert')).toBeEmpty();
 });
 
@@ -53,7 +53,7 @@ test('prefilled mobile and name from the host page, still editable', async ({ pa
   await expect(name).toHaveValue('Ravi Verma');
   await name.fill('Asha Verma');
   await frame.getByRole('button', { name: 'Send OTP' }).click();
-  await expect(frame.getByText('We sent a 6-digit code by SMS to +91 98765 43210.')).toBeVisible();
+  await expect(frame.getByText('If +91 98765 43210 is registered for vaccination, a 6-digit code arrives there by SMS within a minute.')).toBeVisible();
   await enterOtp(frame, await stack.otp(PEOPLE.asha.mobile));
   await frame.getByRole('button', { name: 'Share', exact: true }).click();
   await expect(frame.getByText('You shared: Fully vaccinated')).toBeVisible();

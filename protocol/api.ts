@@ -32,6 +32,8 @@ export const API_ERRORS = {
   otp_not_sent: 409,
   person_mismatch: 409,
   name_not_matched: 409,
+  name_fixed_by_host: 409,
+  name_tries_exhausted: 409,
   session_expired: 410,
   otp_expired: 410,
   payload_too_large: 413,
@@ -61,12 +63,27 @@ export type SendOtpResponse = z.infer<typeof S.sendOtpResponse>;
 /** Never a status without `consent: true` (see the schema's description). */
 export type VerifyOtpResponse = z.infer<typeof S.verifyOtpResponse>;
 export type ConsentResponse = z.infer<typeof S.consentResponse>;
+export type CorrectNameRequest = z.input<typeof S.correctNameRequest>;
+/** Whether the corrected name matches someone on the mobile; never a status. */
+export type CorrectNameResponse = z.infer<typeof S.correctNameResponse>;
+export type MembersRequest = z.input<typeof S.membersRequest>;
+/** The names registered on the session's mobile, for the code's holder in the frame; nothing else. */
+export type MembersResponse = z.infer<typeof S.membersResponse>;
 /** What the frame may read of a session it was handed: who asks and why, nothing about the person. */
 export type SessionContext = z.infer<typeof S.sessionContext>;
 /** The verifier's view of its own session; the status and token once the citizen allowed. */
 export type SessionView = z.infer<typeof S.sessionView>;
 /** What a client's webhook receives (Standard Webhooks' shape); the status only inside the token. */
 export type WebhookEvent = z.infer<typeof S.webhookEvent>;
+/** The citizen's own history (`/me/`): sign-in by a code, then the disclosures about the people on the mobile. */
+export type MeOtpRequest = z.input<typeof S.meOtpRequest>;
+export type MeOtpResponse = z.infer<typeof S.meOtpResponse>;
+export type MeVerifyRequest = z.input<typeof S.meVerifyRequest>;
+export type MeVerifyResponse = z.infer<typeof S.meVerifyResponse>;
+export type MeDisclosure = z.infer<typeof S.meDisclosure>;
+export type MePerson = z.infer<typeof S.mePerson>;
+export type MeDisclosuresResponse = z.infer<typeof S.meDisclosuresResponse>;
+export type MeSignOutResponse = z.infer<typeof S.meSignOutResponse>;
 
 /** Claims of a status token (besides the registered ones jose checks). */
 export interface StatusTokenClaims {
@@ -82,3 +99,9 @@ export interface StatusTokenClaims {
 }
 
 export const OTP_LENGTH = 6;
+
+/** Names the code's holder may try on one session after a name that matched no one (a pick from the list counts). */
+export const NAME_TRIES_PER_SESSION = 3;
+
+/** The most people one mobile can have registered (server/registry/beneficiaries-table.ts): the longest list of names. */
+export const MAX_NAMES_PER_MOBILE = 6;

@@ -7,6 +7,7 @@
 // travels over that private port, so no other window can read or forge it.
 
 import type { VaccinationStatus } from './api.ts';
+import type { LangCode } from './languages.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -111,9 +112,25 @@ export function isFrameEvent(data: unknown): data is FrameEvent {
 /**
  * The frame page's boot data, injected by the server as `<script type="application/json" id="kycvs-config">`
  * (no inline script, no round-trip). `parentOrigin` is the one origin the frame may talk to.
+ * `issuerName`: who runs the service (KYCVS_ISSUER_NAME), named in the privacy line.
  */
 export type FramePageConfig =
-  | { ok: true; clientId: string; clientName: string; purpose: string; parentOrigin: string }
-  | { ok: false; error: 'unknown_client' | 'client_disabled' | 'origin_not_allowed' };
+  | { ok: true; clientId: string; clientName: string; purpose: string; issuerName: string; parentOrigin: string; standalone?: false; texts?: ClientTextsByLang }
+  /**
+   * The service's own verification-link page (`GET /v/<code>`): the same app and steps, top-level,
+   * with no parent to talk to, on the session the client's backend made (`sessionId`). `lang`: the
+   * link's `?lang=`, the host's choice, as `VerifyOptions.lang`.
+   */
+  | { ok: true; clientId: string; clientName: string; purpose: string; issuerName: string; standalone: true; sessionId: string; lang?: string; parentOrigin?: undefined }
+  | { ok: false; error: 'unknown_client' | 'client_disabled' | 'origin_not_allowed' | LinkPageError };
+
+/** Why a verification link opens no check: no such link; its session ran out; its check already ended (or was answered elsewhere). */
+export type LinkPageError = 'link_unknown' | 'link_expired' | 'link_used';
 
 export const FRAME_CONFIG_ELEMENT_ID = 'kycvs-config';
+
+/**
+ * The client's name and purpose in the languages its operator registered them in (`clients texts
+ * set`), for the frame to show at once in its language; a missing one is English (`clientName`, `purpose`).
+ */
+export type ClientTextsByLang = Partial<Record<LangCode, { name?: string; purpose?: string }>>;

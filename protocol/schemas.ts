@@ -3,7 +3,8 @@
 // them, and the OpenAPI document (server/http/openapi.ts) is generated from them. Imported by
 // type only from the widget, so zod never reaches the frame's bundle.
 import { z } from 'zod';
-import { API_ERRORS, type ApiErrorCode } from './api.ts';
+import { LANG_CODES } from './languages.ts';
+import { API_ERRORS, type ApiErrorCode, MAX_NAMES_PER_MOBILE, NAME_TRIES_PER_SESSION } from './api.ts';
 
 /** Registered under `id` in zod's global registry: the OpenAPI document's component name. */
 const named = <T extends z.ZodType>(schema: T, id: string, description: string): T => schema.meta({ id, description });
@@ -33,6 +34,11 @@ const purpose = z
   .string()
   .max(80)
   .describe('Printed in the SMS: at most 80 characters, one line, no control or invisible formatting characters, no number of 4 or more digits');
+export const langCode = named(
+  z.enum(LANG_CODES),
+  'Lang',
+  'One of the twelve languages, as an ISO 639-1 code: en, hi, bn, gu, kn, ml, mr, or, pa (Gurmukhi), ta, te, as',
+);
 
 export const createSessionRequest = named(
   z.strictObject({
@@ -42,13 +48,26 @@ export const createSessionRequest = named(
     purpose: purpose.optional().describe('Only with an API key: why the verifier asks (else the client’s registered purpose)'),
     mobile: mobile.optional().describe('Server-to-server: with `name`, the first code is sent in the same call and the person fixed'),
     name: name.optional(),
+    lang: langCode
+      .optional()
+      .describe('The citizen’s language: the SMS (with mobile and name) and the answer’s client name and purpose are in it, where the verifier registered them (else English)'),
   }),
   'CreateSessionRequest',
   'Starts a verification.',
 );
 
 export const publicClient = named(
-  z.object({ id: z.string(), name: z.string(), purpose: z.string() }),
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    purpose: z.string(),
+    name_lang: langCode
+      .optional()
+      .describe('Only when a language was asked for (`lang`): the language `name` is in, that one or `en` when the verifier registered none in it'),
+    purpose_lang: langCode
+      .optional()
+      .describe('Likewise for `purpose`; absent also for a purpose the verifier’s backend set for this session (its language is not known)'),
+  }),
   'PublicClient',
   'Who asks, and why (the session’s purpose).',
 );
@@ -69,12 +88,22 @@ export const createSessionResponse = named(
     expires_at: z.iso.datetime(),
     client: publicClient,
     otp: sendOtpResponse.optional().describe('Present when mobile and name were given: the code was sent'),
+    verification_url: z
+      .url()
+      .optional()
+      .describe(
+        'Only for a session made with the API key: a page of this service where the person completes the check without any page of yours (send it by SMS or email). It opens only with this URL (a random code, not the session id) and expires with the session; learn the outcome from GET /v1/sessions/{id} or the webhook',
+      ),
   }),
   'CreateSessionResponse',
   'The new session.',
 );
 
-export const sendOtpRequest = named(z.strictObject({ mobile, name }), 'SendOtpRequest', 'Who the code is for. The first code fixes the person.');
+export const sendOtpRequest = named(
+  z.strictObject({ mobile, name, lang: langCode.optional().describe('The language of the SMS (default English)') }),
+  'SendOtpRequest',
+  'Who the code is for. The first code fixes the person.',
+);
 
 export const verifyOtpRequest = named(
   z.strictObject({
@@ -109,6 +138,35 @@ export const consentResponse = named(
   z.union([z.object({ token: z.string(), vaccination_status: vaccinationStatus }), z.object({ denied: z.literal(true) })]),
   'ConsentResponse',
   'allow: the signed token and the status it carries; deny: `{ denied: true }`.',
+);
+
+const consentTicket = z.string().min(1).max(100).describe('From /otp/verify, as handed to the frame (a ticket given to an API-key caller does not count)');
+
+export const correctNameRequest = named(
+  z.strictObject({ consent_ticket: consentTicket, name: name.describe('The name as registered (typed again, or picked from /members)') }),
+  'CorrectNameRequest',
+  'The code’s holder, in the frame, tries another name for a session whose name matched no one on its mobile.',
+);
+
+export const correctNameResponse = named(
+  z.object({
+    name_matched: z.boolean().describe('Whether the name matches someone on the mobile; if so, a later allow shares that person’s status'),
+    name_tries_left: z.int().min(0).max(NAME_TRIES_PER_SESSION).describe(`Tries left in this session (${NAME_TRIES_PER_SESSION} in all, a pick from /members included)`),
+  }),
+  'CorrectNameResponse',
+  'Never a status: it leaves the service only in a token, after an allow.',
+);
+
+export const membersRequest = named(
+  z.strictObject({ consent_ticket: consentTicket }),
+  'MembersRequest',
+  'The code’s holder, in the frame, asks who is registered on the mobile they proved.',
+);
+
+export const membersResponse = named(
+  z.object({ names: z.array(z.string()).max(MAX_NAMES_PER_MOBILE).describe('Names as registered, nothing else (no ids, statuses, vaccines or dates)') }),
+  'MembersResponse',
+  'The people registered on the session’s mobile, as Co-WIN lists an account’s members to the mobile’s owner.',
 );
 
 export const sessionContext = named(
@@ -152,6 +210,9 @@ export const webhookEvent = named(
 
 export const smsOutboxQuery = z.strictObject({ mobile: mobile.optional() });
 
+/** `GET /v1/sessions/{id}/context?lang=`: the client's name and purpose in that language, where registered. */
+export const contextQuery = z.strictObject({ lang: langCode.optional() });
+
 export const apiErrorBody = named(
   z.object({
     error: z.enum(Object.keys(API_ERRORS) as [ApiErrorCode, ...ApiErrorCode[]]).describe('Stable: clients switch on it'),
@@ -165,4 +226,77 @@ export const apiErrorBody = named(
   }),
   'Error',
   'Every error answer.',
+);
+
+// The citizen's own history (`/me/`): signed in by a code to the mobile, they read every
+// disclosure the audit holds about the people registered on it.
+
+export const meOtpRequest = named(
+  z.strictObject({
+    mobile,
+    sign_in_id: z.string().min(1).max(64).optional().describe('A resend: the sign-in the first code started (its mobile must be the same)'),
+  }),
+  'MeOtpRequest',
+  'Sign in to your own history: a code to the mobile (a new sign-in, or a resend on one).',
+);
+
+export const meOtpResponse = named(
+  sendOtpResponse.extend({ sign_in_id: z.string().describe('Names this sign-in in /v1/me/otp/verify and resends') }),
+  'MeOtpResponse',
+  'The same answer whether or not the mobile is registered.',
+);
+
+export const meVerifyRequest = named(
+  z.strictObject({
+    sign_in_id: z.string().min(1).max(64),
+    otp: z.string().regex(/^\d{6}$/).describe('The 6-digit code from the SMS'),
+  }),
+  'MeVerifyRequest',
+  'The code the citizen entered.',
+);
+
+export const meVerifyResponse = named(
+  z.object({ expires_at: z.iso.datetime().describe('When this sign-in ends (about 10 minutes; no extension)') }),
+  'MeVerifyResponse',
+  'Signed in: the `kycvs_me` cookie (HttpOnly, SameSite=Strict, Path=/v1/me) is set with this answer.',
+);
+
+export const meDisclosure = named(
+  z.object({
+    at: z.iso.datetime().describe('When the citizen decided'),
+    client_name: z.string().describe('The verifier who asked'),
+    purpose: z.string(),
+    event: z.enum(['allow', 'deny']).describe('allow: the status was shared; deny: the citizen refused'),
+    vaccination_status: vaccinationStatus.optional().describe('allow only: the status that was shared (nothing else ever is)'),
+  }),
+  'MeDisclosure',
+  'One decision from the audit: who asked, why, when, and what was shared.',
+);
+
+export const mePerson = named(
+  z.object({
+    ref: z.string().describe('Names this person in a request for older entries (this sign-in only)'),
+    name: z.string().describe('As registered on this mobile'),
+    disclosures: z.array(meDisclosure).describe('Newest first'),
+    older: z.string().nullable().describe('Give as `before` (with `person`) for the next page; null when there is none'),
+  }),
+  'MePerson',
+  'A person registered on the signed-in mobile and their history.',
+);
+
+export const meDisclosuresResponse = named(
+  z.object({ people: z.array(mePerson) }),
+  'MeDisclosuresResponse',
+  'Everyone registered on the mobile (or the one `person` asked for), each with a page of their history.',
+);
+
+export const meDisclosuresQuery = z.strictObject({
+  person: z.string().min(1).max(64).optional(),
+  before: z.string().min(1).max(64).optional(),
+});
+
+export const meSignOutResponse = named(
+  z.object({ signed_out: z.literal(true) }),
+  'MeSignOutResponse',
+  'Signed out (or was not signed in): the sign-in ends on the service and its cookie is cleared.',
 );

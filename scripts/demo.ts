@@ -22,6 +22,7 @@ const demo = await startDemoHost({
 
 console.log(`KYC-VS service (demo mode): ${serviceUrl}`);
 console.log(`Demo host site:             ${demo.url}  (railway: ${demo.url}/railway, hotel: ${demo.url}/hotel)`);
+console.log(`Employer dashboard:         ${demo.url}/employer  (verification links: the check on KYC-VS's own page)`);
 console.log(`Railway webhook:            ${railwayWebhook}  (signed session events, shown on the railway page)`);
 
 const stop = async () => {

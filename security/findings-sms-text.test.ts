@@ -55,7 +55,7 @@ describe('finding: verifier-worded text flows verbatim into the SMS', () => {
     const [sms] = await outbox(server, DEMO.arjun.mobile);
     const lines = sms!.text.split('\n');
     assert.ok(lines[0]!.endsWith(`asks for your vaccination status (${purpose}).`), sms!.text);
-    assert.equal(lines.length, 3, 'the service\'s three lines: code and who asks, validity, the WebOTP line');
+    assert.equal(lines.length, 4, 'the service\'s four lines: code and who asks, validity, the history page, the WebOTP line');
   });
 
   test('a client name or purpose that could forge the SMS is refused at creation and at update (client_invalid)', async (t) => {

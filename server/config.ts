@@ -8,9 +8,11 @@ export interface Config {
   host: string;
   dataDir: string;
   issuer: string;
+  /** Who runs the service, as the frame names it to the citizen (KYCVS_ISSUER_NAME). */
+  issuerName: string;
   demo: boolean;
   demoPort: number;
-  demoApiKeys: { railway: string; hotel: string };
+  demoApiKeys: { railway: string; hotel: string; employer: string };
   /** Lifetime of a status token in seconds (minutes, not days). */
   tokenTtlSeconds: number;
   sessionTtlSeconds: number;
@@ -25,11 +27,14 @@ export interface Config {
   dbCacheMb: number;
   /** Signed webhooks: retries, back-off, timeouts (KYCVS_WEBHOOK_*). */
   webhooks: WebhookSettings;
+  /** PostgreSQL (KYCVS_DATABASE_URL, KYCVS_DB_POOL_SIZE); null url: the SQLite file in the data dir. */
+  postgres: { url: string | null; poolSize: number };
 }
 
 export const DEMO_API_KEY_DEFAULTS = {
   railway: 'demo-railway-key-not-secret',
   hotel: 'demo-hotel-key-not-secret',
+  employer: 'demo-employer-key-not-secret',
 } as const;
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -42,6 +47,14 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return n;
 }
 
+/** A short, printable display name: it is shown to every citizen in the frame. */
+function displayNameFrom(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = (env[name] ?? '').trim();
+  if (raw === '') return fallback;
+  if (raw.length > 60 || /\p{C}/u.test(raw)) throw new Error(`${name} must be at most 60 printable characters, got "${raw}"`);
+  return raw;
+}
+
 function flagFrom(env: NodeJS.ProcessEnv, name: string): boolean {
   const raw = (env[name] ?? '').toLowerCase();
   return raw === '1' || raw === 'true' || raw === 'yes' || raw === 'on';
@@ -50,16 +63,19 @@ function flagFrom(env: NodeJS.ProcessEnv, name: string): boolean {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = intFrom(env, 'PORT', 8080, 0, 65535);
   const gatewayUrl = env.KYCVS_SMS_GATEWAY_URL;
+  const demo = flagFrom(env, 'KYCVS_DEMO');
   return {
     port,
     host: env.HOST || '127.0.0.1',
     dataDir: path.resolve(env.KYCVS_DATA_DIR || './data'),
     issuer: (env.KYCVS_ISSUER || `http://localhost:${port}`).replace(/\/+$/, ''),
-    demo: flagFrom(env, 'KYCVS_DEMO'),
+    issuerName: displayNameFrom(env, 'KYCVS_ISSUER_NAME', demo ? 'KYC-VS demo' : 'KYC-VS'),
+    demo,
     demoPort: intFrom(env, 'DEMO_PORT', 8081, 1, 65535),
     demoApiKeys: {
       railway: env.DEMO_RAILWAY_API_KEY || DEMO_API_KEY_DEFAULTS.railway,
       hotel: env.DEMO_HOTEL_API_KEY || DEMO_API_KEY_DEFAULTS.hotel,
+      employer: env.DEMO_EMPLOYER_API_KEY || DEMO_API_KEY_DEFAULTS.employer,
     },
     tokenTtlSeconds: intFrom(env, 'KYCVS_TOKEN_TTL', 300, 30, 3600),
     sessionTtlSeconds: 600,
@@ -70,5 +86,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: env.KYCVS_METRICS_TOKEN || null,
     dbCacheMb: intFrom(env, 'KYCVS_DB_CACHE_MB', 16, 2, 65536),
     webhooks: webhookSettingsFromEnv(env),
+    postgres: { url: databaseUrlFrom(env), poolSize: intFrom(env, 'KYCVS_DB_POOL_SIZE', 10, 1, 1000) },
   };
+}
+
+/**
+ * Only a postgres:// URL selects PostgreSQL; anything else is a typo we refuse rather than ignore.
+ * The refusal does not echo the value: a database URL may carry a password.
+ */
+function databaseUrlFrom(env: NodeJS.ProcessEnv): string | null {
+  const raw = (env.KYCVS_DATABASE_URL ?? '').trim();
+  if (raw === '') return null;
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new Error('KYCVS_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  return raw;
 }

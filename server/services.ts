@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { type ClientStore, SqliteClientStore } from './clients/clients.ts';
-import { seedDemoClients } from './clients/demo-clients.ts';
+import { ClientTexts } from './clients/client-texts.ts';
+import { seedDemoClients, seedDemoClientTexts } from './clients/demo-clients.ts';
 import type { Config } from './config.ts';
 import { type AuditLog, SqliteAuditLog } from './consent/audit.ts';
 import { Metrics } from './metrics.ts';
@@ -12,6 +13,7 @@ import { type RegistryWithAdmin, sqliteRegistry } from './registry/sqlite.ts';
 import { SessionFlow } from './sessions/endpoints.ts';
 import type { FlowDeps } from './sessions/flow-context.ts';
 import { type SessionStore, SqliteSessionStore } from './sessions/session-store.ts';
+import { SqliteSessionLinks } from './sessions/link-store.ts';
 import { KeyStore } from './signing/key-store.ts';
 import { StatusTokenSigner } from './signing/status-token.ts';
 import { SmsDispatcher } from './sms/dispatcher.ts';
@@ -80,6 +82,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   if (config.demo) {
     await seedDemoRegistry(registry);
     await seedDemoClients(clients, config);
+    seedDemoClientTexts(new ClientTexts(db));
   }
 
   const flowDeps: FlowDeps = {
@@ -93,7 +96,10 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     limits: config.limits,
     sessionTtlSeconds: config.sessionTtlSeconds,
     serviceHost: new URL(config.issuer).host,
+    historyUrl: `${config.issuer}/me/`,
+    clientTexts: new ClientTexts(db),
     events: metrics,
+    links: new SqliteSessionLinks(db, config.issuer),
   };
   const flow = new SessionFlow(flowDeps);
 

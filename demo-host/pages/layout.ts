@@ -22,7 +22,7 @@ export function layout({ title, serviceUrl, main, scripts = [] }: PageParts): st
   <body>
     <header class="site-header">
       <a class="brand" href="/">Demo host</a>
-      <nav aria-label="Demo pages"><a href="/railway">Railway booking</a> <a href="/hotel">Hotel check-in</a></nav>
+      <nav aria-label="Demo pages"><a href="/railway">Railway booking</a> <a href="/hotel">Hotel check-in</a> <a href="/employer">Employer links</a></nav>
     </header>
     <div class="layout">
       <main>${main}</main>

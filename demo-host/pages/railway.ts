@@ -1,4 +1,5 @@
 import { html } from '../html.ts';
+import { languageOptions } from './language-options.ts';
 import { layout } from './layout.ts';
 
 const TRAINS = ['12951 Mumbai Rajdhani', '12002 Bhopal Shatabdi', '22439 Vande Bharat Express'];
@@ -15,11 +16,7 @@ export function railwayPage(serviceUrl: string): string {
         <select name="train">${TRAINS.map((train) => html`<option>${train}</option>`)}</select>
       </label>
       <label>Language of the check
-        <select name="lang">
-          <option value="">Browser's language</option>
-          <option value="en">English</option>
-          <option value="hi" lang="hi">हिन्दी</option>
-        </select>
+        <select name="lang">${languageOptions("Browser's language")}</select>
       </label>
       <button type="button" id="verify">Verify vaccination status</button>
     </form>

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { type Client, ClientError, SqliteClientStore } from '../clients/clients.ts';
 import { SMS_TEXT_MAX_CHARS } from '../clients/sms-safe-text.ts';
+import { TEXTS_USAGE, runTextsCommand } from '../clients/texts-cli.ts';
 import { loadConfig } from '../config.ts';
 import { importCsv } from '../registry/csv-import.ts';
 import { CsvHeaderError } from '../registry/csv-rows.ts';
@@ -13,6 +14,7 @@ import { syntheticRegistryCsv } from '../registry/synthetic.ts';
 import { DATABASE_FILE } from '../services.ts';
 import { KeyStore, PUBLISH_AHEAD_SECONDS } from '../signing/key-store.ts';
 import { openDatabase } from '../store/database.ts';
+import { DB_USAGE, runDbCommand } from '../store/postgres/migrate-cli.ts';
 import { loadSecrets } from '../store/secrets.ts';
 import { WEBHOOK_USAGE, runWebhooksCommand, updateClientWebhook } from '../webhooks/cli.ts';
 
@@ -39,10 +41,12 @@ const USAGE = `KYC-VS command line (works on KYCVS_DATA_DIR, default ./data; saf
                                       issue a new API key (printed once)
   clients keys ID                     key ids and their state
   clients revoke-key ID KEY_ID
+${TEXTS_USAGE}
   keys rotate [--now]                 new signing key, published at once, signing a minute later (--now: at once,
                                       for a compromised key); the old public key stays published until its tokens expire
   keys list                           published signing keys
-${WEBHOOK_USAGE}`;
+${WEBHOOK_USAGE}
+${DB_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -67,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
       status: { type: 'string' },
       now: { type: 'boolean' },
       bulk: { type: 'boolean' },
+      lang: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -99,6 +104,9 @@ async function main(argv: string[]): Promise<number> {
     }
     throw new UsageError(`unknown keys command "${command ?? ''}"`);
   }
+
+  // PostgreSQL's schema: needs neither the data dir's secrets nor its SQLite file.
+  if (group === 'db') return runDbCommand(command, config, console.log, console.error);
 
   const secrets = loadSecrets(config.dataDir);
   const db = openDatabase(path.join(config.dataDir, DATABASE_FILE));
@@ -178,6 +186,9 @@ async function main(argv: string[]): Promise<number> {
           if (!args[1]) throw new UsageError('clients revoke-key needs ID KEY_ID');
           await clients.revokeKey(requireId(id), args[1]);
           console.log(`key ${args[1]} revoked`);
+          return 0;
+        case 'texts':
+          for (const line of await runTextsCommand(args[0], args[1], values, db, secrets.apiKeyKey, config.issuer, (m) => new UsageError(m))) console.log(line);
           return 0;
       }
     }

@@ -13,13 +13,24 @@ export interface AuditEvent {
   tokenJti: string | null;
 }
 
+/** An audit record with its row id: (at, id) orders a person's history and pages it. */
+export interface AuditEntry extends AuditEvent {
+  id: number;
+}
+
 /** Reads the audit trail; writes happen inside the session store's state changes, in the same transaction. */
 export interface AuditLog {
   forSession(sessionId: string): Promise<AuditEvent[]>;
+  /**
+   * Records about any of `subjects` (a person's pairwise subjects at every client), newest first,
+   * at most `limit`, strictly before `before` when given: the citizen's own history (server/me/).
+   */
+  forSubjects(subjects: readonly string[], limit: number, before?: { at: number; id: number }): Promise<AuditEntry[]>;
   count(): Promise<number>;
 }
 
 interface AuditRow {
+  id: number;
   at: number;
   client_id: string;
   session_id: string;
@@ -39,6 +50,19 @@ export function prepareAuditInsert(db: Db): (e: AuditEvent) => void {
   return (e) => insert.run(e.at, e.clientId, e.sessionId, e.purpose, e.event, e.vaccinationStatus, e.subject, e.tokenJti);
 }
 
+function fromRow(r: Omit<AuditRow, 'id'>): AuditEvent {
+  return {
+    at: r.at,
+    clientId: r.client_id,
+    sessionId: r.session_id,
+    purpose: r.purpose,
+    event: r.event,
+    vaccinationStatus: r.vaccination_status,
+    subject: r.subject,
+    tokenJti: r.token_jti,
+  };
+}
+
 export class SqliteAuditLog implements AuditLog {
   readonly #db: Db;
   constructor(db: Db) {
@@ -47,16 +71,19 @@ export class SqliteAuditLog implements AuditLog {
 
   async forSession(sessionId: string): Promise<AuditEvent[]> {
     const rows = this.#db.prepare('SELECT * FROM audit_events WHERE session_id = ? ORDER BY id').all(sessionId) as AuditRow[];
-    return rows.map((r) => ({
-      at: r.at,
-      clientId: r.client_id,
-      sessionId: r.session_id,
-      purpose: r.purpose,
-      event: r.event,
-      vaccinationStatus: r.vaccination_status,
-      subject: r.subject,
-      tokenJti: r.token_jti,
-    }));
+    return rows.map(fromRow);
+  }
+
+  async forSubjects(subjects: readonly string[], limit: number, before?: { at: number; id: number }): Promise<AuditEntry[]> {
+    // The subjects go in as one JSON array (any number of clients), each looked up by audit_by_subject.
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM audit_events WHERE subject IN (SELECT value FROM json_each(?))
+           AND (? IS NULL OR at < ? OR (at = ? AND id < ?))
+         ORDER BY at DESC, id DESC LIMIT ?`,
+      )
+      .all(JSON.stringify(subjects), before?.at ?? null, before?.at ?? null, before?.at ?? null, before?.id ?? null, limit) as AuditRow[];
+    return rows.map((r) => ({ id: r.id, ...fromRow(r) }));
   }
 
   async count(): Promise<number> {

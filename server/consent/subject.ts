@@ -7,3 +7,8 @@ import { keyedHash } from '../store/secrets.ts';
 export function pairwiseSubject(subjectKey: Buffer, clientId: string, personRef: string): string {
   return keyedHash(subjectKey, 'sub', clientId, personRef).toString('base64url');
 }
+
+/** How a registered beneficiary is named in `pairwiseSubject`: the check and the citizen's own history agree on it. */
+export function beneficiaryRef(beneficiaryId: string): string {
+  return `b:${beneficiaryId}`;
+}

@@ -35,6 +35,9 @@ export const COWIN_ERRORS = {
   invalid_state: { status: 409, errorCode: 'KYCVS0204' },
   otp_not_sent: { status: 409, errorCode: 'KYCVS0205' },
   person_mismatch: { status: 409, errorCode: 'KYCVS0206' },
+  // Name correction is the frame's alone; a Co-WIN client never reaches these, but each code has its row.
+  name_fixed_by_host: { status: 409, errorCode: 'KYCVS0207' },
+  name_tries_exhausted: { status: 409, errorCode: 'KYCVS0208' },
   otp_invalid: { status: 400, errorCode: 'USRAUT0014', error: 'Invalid OTP' },
   // The right code, but no one by that name on the mobile: never shared as "not vaccinated" (status 0).
   name_not_matched: { status: 400, errorCode: 'USRAUT0024', error: 'Beneficiary Not Registered' },

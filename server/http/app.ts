@@ -6,6 +6,8 @@ import { cowinRoutes } from './cowin-routes.ts';
 import { docsRouter } from './docs-routes.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { jsonBody, requireJson } from './json-body.ts';
+import { linkRouter } from './link-routes.ts';
+import { meRoutes } from './me-routes.ts';
 import { publicRoutes } from './public-routes.ts';
 import { requestContext } from './request-context.ts';
 import { sessionRoutes } from './session-routes.ts';
@@ -49,6 +51,9 @@ export function createApp(services: Services): Express {
   app.use('/v1/sessions', noStore);
   app.use(sessionRoutes(services));
   app.use(widgetRouter(services));
+  app.use(linkRouter(services));
+  app.use('/v1/me', noStore);
+  app.use(meRoutes(services)); // the citizen's own history: /me/ and /v1/me/…
   app.use(docsRouter(services));
   app.use(notFound);
   app.use(errorHandler);

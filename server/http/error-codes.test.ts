@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import { API_ERRORS, type ApiErrorCode } from '../../protocol/api.ts';
 import {
   DEMO,
+  OTP_IN_TEXT,
   type Person,
   RAILWAY,
   RAILWAY_WIDGET,
@@ -14,6 +15,7 @@ import {
   assertApiError,
   consent,
   createSession,
+  outbox,
   requestOtp,
   startTestServer,
   verifyOtp,
@@ -72,6 +74,22 @@ const triggers: Record<Exclude<ApiErrorCode, 'internal_error'>, () => Promise<Ap
     const otp = await requestOtp(server, id, { mobile: DEMO.asha.mobile, name: 'Asha Varma' });
     const verified = await verifyOtp(server, id, otp);
     return consent(server, id, 'allow', verified.body.consent_ticket);
+  },
+  name_fixed_by_host: async () => {
+    // The host backend fixed a name that matches no one; the frame enters the code, then tries another name.
+    const person = await addBeneficiary(server);
+    const created = await server.api('POST', '/v1/sessions', { apiKey: DEMO.railway.apiKey, json: { mobile: person.mobile, name: 'Someone Else' } });
+    const otp = OTP_IN_TEXT.exec((await outbox(server, person.mobile))[0]!.text)![1]!;
+    const verified = await verifyOtp(server, created.body.session_id, otp);
+    return server.api('POST', `/v1/sessions/${created.body.session_id}/name`, { json: { consent_ticket: verified.body.consent_ticket, name: person.name } });
+  },
+  name_tries_exhausted: async () => {
+    const person = await addBeneficiary(server);
+    const id = await createSession(server, RAILWAY_WIDGET);
+    const verified = await verifyOtp(server, id, await requestOtp(server, id, { mobile: person.mobile, name: 'Someone Else' }));
+    const tryName = () => server.api('POST', `/v1/sessions/${id}/name`, { json: { consent_ticket: verified.body.consent_ticket, name: 'Nobody Here' } });
+    for (let i = 0; i < 3; i++) assert.equal((await tryName()).status, 200);
+    return tryName();
   },
   otp_not_sent: async () => verifyOtp(server, await createSession(server, RAILWAY_WIDGET), '123456'),
   session_expired: async () => {

@@ -6,7 +6,7 @@ import '../../protocol/schemas.ts';
  * How an operation is called: with the verifier's API key (as a bearer, or in `x-api-key` for the
  * Co-WIN-shaped API), keyless from the frame, either, with a status token as bearer, or by operators.
  */
-type Caller = 'api_key' | 'x_api_key' | 'status_token' | 'frame' | 'either' | 'anyone' | 'operator';
+type Caller = 'api_key' | 'x_api_key' | 'status_token' | 'frame' | 'either' | 'anyone' | 'operator' | 'citizen';
 
 /** One documented operation. Bodies name a schema registered (by id) in protocol/schemas.ts or next to their routes. */
 export interface Operation {
@@ -19,6 +19,8 @@ export interface Operation {
   tag: string;
   /** Id of the request body's schema (JSON). */
   request?: string;
+  /** Query parameters: name, the id of their schema, and what they do. */
+  query?: { name: string; schema: string; description: string }[];
   /** The success answer: a JSON schema id, or another media type. */
   response: { status: number; schema?: string; mediaType?: string; description: string };
   /** Error codes (protocol/api.ts API_ERRORS) this operation can answer with, besides the ones every route can. */
@@ -61,6 +63,7 @@ const operations: Operation[] = [
     path: '/v1/sessions/{id}/context',
     summary: 'Who asks and why (frame)',
     caller: 'frame',
+    query: [{ name: 'lang', schema: 'Lang', description: 'The client’s name and purpose in this language where the verifier registered them (else English); the answer says which' }],
     tag: 'Sessions',
     response: { status: 200, schema: 'SessionContext', description: 'The verifier and purpose; nothing about the person' },
     errors: ON_SESSION,
@@ -96,6 +99,30 @@ const operations: Operation[] = [
     request: 'ConsentRequest',
     response: { status: 200, schema: 'ConsentResponse', description: 'The token (allow) or `{ denied: true }`' },
     errors: [...ON_SESSION, 'forbidden', 'invalid_state', 'otp_locked', 'name_not_matched'],
+  },
+  {
+    method: 'post',
+    path: '/v1/sessions/{id}/name',
+    summary: 'Correct the name (frame)',
+    description:
+      'After a right code whose name matched no one on the mobile: the code’s holder, in the frame (a consent ticket handed to a keyless caller; never with an API key), tries another name, at most 3 times per session (a pick from /members counts), with no new SMS. A match re-keys the session, so an allow then shares that person’s status. Only when the citizen gave the name: a session whose person the host backend fixed answers `name_fixed_by_host`. `name_tries_exhausted` is final for the session (retrying does not help; start a new verification). Never a status.',
+    caller: 'frame',
+    tag: 'Sessions',
+    request: 'CorrectNameRequest',
+    response: { status: 200, schema: 'CorrectNameResponse', description: 'Whether the name matched, and the tries left' },
+    errors: [...ON_SESSION, 'forbidden', 'invalid_state', 'otp_not_sent', 'otp_locked', 'name_fixed_by_host', 'name_tries_exhausted'],
+  },
+  {
+    method: 'post',
+    path: '/v1/sessions/{id}/members',
+    summary: 'Who is registered on the mobile (frame)',
+    description:
+      'Same conditions as /name (the code’s holder in the frame, a citizen-given name that matched no one, tries left): the names registered on the mobile the code went to, as registered, and nothing else. A pick is then sent to /name.',
+    caller: 'frame',
+    tag: 'Sessions',
+    request: 'MembersRequest',
+    response: { status: 200, schema: 'MembersResponse', description: 'The names on the mobile' },
+    errors: [...ON_SESSION, 'forbidden', 'invalid_state', 'otp_not_sent', 'otp_locked', 'name_fixed_by_host', 'name_tries_exhausted'],
   },
   {
     method: 'get',
@@ -193,6 +220,65 @@ const operations: Operation[] = [
     errors: ['invalid_request'],
     demoOnly: true,
   },
+  // The citizen's own history (server/http/me-routes.ts).
+  {
+    method: 'post',
+    path: '/v1/me/otp',
+    summary: 'Sign in to your own history: send (or resend) a code',
+    description:
+      'Under the check’s limits (SMS per mobile, per address and service-wide, the resend delay, sends per sign-in, the wrong-code lock per mobile). The same answer whether or not the mobile is registered; a text goes only to a registered one. A resend names its `sign_in_id`.',
+    caller: 'anyone',
+    tag: 'Your own history',
+    request: 'MeOtpRequest',
+    response: { status: 202, schema: 'MeOtpResponse', description: 'Accepted' },
+    errors: ['invalid_request', 'session_not_found', 'session_expired', 'invalid_state', 'otp_locked', 'resend_too_soon', 'send_limit_reached', 'rate_limited'],
+  },
+  {
+    method: 'post',
+    path: '/v1/me/otp/verify',
+    summary: 'Check the code: signed in',
+    description: 'Sets the `kycvs_me` cookie (HttpOnly, SameSite=Strict, Path=/v1/me, Secure over https) for 10 minutes, bound to the mobile only.',
+    caller: 'anyone',
+    tag: 'Your own history',
+    request: 'MeVerifyRequest',
+    response: { status: 200, schema: 'MeVerifyResponse', description: 'Signed in' },
+    errors: ['invalid_request', 'otp_invalid', 'session_not_found', 'invalid_state', 'session_expired', 'otp_expired', 'otp_locked'],
+  },
+  {
+    method: 'get',
+    path: '/v1/me/disclosures',
+    summary: 'Who checked: every share and refusal about the people on the mobile',
+    description: 'From the audit, newest first, 20 per person; query `person` and `before` (a person’s `older`) for the next page.',
+    caller: 'citizen',
+    tag: 'Your own history',
+    response: { status: 200, schema: 'MeDisclosuresResponse', description: 'The people on the mobile and their history' },
+    errors: ['invalid_request', 'unauthorized'],
+  },
+  {
+    method: 'post',
+    path: '/v1/me/sign-out',
+    summary: 'Sign out',
+    caller: 'citizen',
+    tag: 'Your own history',
+    response: { status: 200, schema: 'MeSignOutResponse', description: 'Signed out; the cookie is cleared' },
+  },
+  {
+    method: 'get',
+    path: '/me/',
+    summary: 'Your own history (the page)',
+    description: 'Sign in with your mobile and a code; see who checked the status of each person on it. Never framed.',
+    caller: 'anyone',
+    tag: 'Your own history',
+    response: { status: 200, mediaType: 'text/html', description: 'The page' },
+  },
+  {
+    method: 'get',
+    path: '/me/assets/{file}',
+    summary: 'The page’s scripts and styles (content-hashed, cached for good)',
+    caller: 'anyone',
+    tag: 'Your own history',
+    response: { status: 200, mediaType: 'application/octet-stream', description: 'A built asset' },
+  },
 ];
 
 /** Operations declared by other route modules (the Co-WIN-shaped API, the loader's types). */
@@ -215,6 +301,7 @@ const SECURITY: Record<Caller, unknown[]> = {
   frame: [{}],
   anyone: [{}],
   operator: [{ metricsToken: [] }, {}],
+  citizen: [{ meCookie: [] }],
 };
 
 /** Component schemas from every schema registered with an id (zod's global registry). */
@@ -260,7 +347,8 @@ export function openApiDocument(issuer: string, { demo = false }: { demo?: boole
         };
       }
     }
-    const parameters = [...op.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+    const parameters: Record<string, unknown>[] = [...op.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+    for (const q of op.query ?? []) parameters.push({ name: q.name, in: 'query', required: false, description: q.description, schema: ref(q.schema) });
     (paths[op.path] ??= {})[op.method] = {
       operationId: `${op.method}${op.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
       summary: op.summary,
@@ -303,6 +391,7 @@ export function openApiDocument(issuer: string, { demo = false }: { demo?: boole
         xApiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The verifier’s API key, as Co-WIN’s API takes it' },
         statusToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A status token this service issued' },
         metricsToken: { type: 'http', scheme: 'bearer', description: '`KYCVS_METRICS_TOKEN`' },
+        meCookie: { type: 'apiKey', in: 'cookie', name: 'kycvs_me', description: 'Set by /v1/me/otp/verify: a citizen signed in to their own history' },
       },
     },
   };

@@ -3,8 +3,9 @@ import type { z } from 'zod';
 import type { Services } from '../services.ts';
 import type { Caller } from '../sessions/caller.ts';
 import { callerReader } from './auth.ts';
+import { contextQuery } from '../../protocol/schemas.ts';
 import { methodNotAllowed } from './errors.ts';
-import { consentBody, createSessionBody, parse, sendOtpBody, verifyOtpBody } from './validation.ts';
+import { consentBody, correctNameBody, createSessionBody, membersBody, parse, sendOtpBody, verifyOtpBody } from './validation.ts';
 
 /** The verification API: `/v1/sessions…`. Each route reads the caller and its body, and runs one endpoint of the flow. */
 export function sessionRoutes(services: Services): Router {
@@ -23,7 +24,11 @@ export function sessionRoutes(services: Services): Router {
 
   router.route('/v1/sessions').post(handle(createSessionBody, 201, (_id, body, caller) => flow.create(body, caller))).all(methodNotAllowed);
   router.route('/v1/sessions/:id').get(handle(null, 200, (id, _body, caller) => flow.view(id, caller))).all(methodNotAllowed);
-  router.route('/v1/sessions/:id/context').get(handle(null, 200, (id, _body, caller) => flow.context(id, caller))).all(methodNotAllowed);
+  router
+    .route('/v1/sessions/:id/context')
+    // `?lang=`: the client's name and purpose in the frame's language, where registered.
+    .get((req, res, next) => handle(null, 200, (id, _body, caller) => flow.context(id, caller, parse(contextQuery, req.query).lang))(req, res).catch(next))
+    .all(methodNotAllowed);
   router.route('/v1/sessions/:id/otp').post(handle(sendOtpBody, 202, (id, body, caller) => flow.sendOtp(id, body, caller))).all(methodNotAllowed);
   router
     .route('/v1/sessions/:id/otp/verify')
@@ -33,6 +38,9 @@ export function sessionRoutes(services: Services): Router {
     .route('/v1/sessions/:id/consent')
     .post(handle(consentBody, 200, (id, body, caller) => flow.consent(id, body, caller)))
     .all(methodNotAllowed);
+  // Name correction, for the code's holder in the frame (POST: the consent ticket is a secret, never in a URL).
+  router.route('/v1/sessions/:id/name').post(handle(correctNameBody, 200, (id, body, caller) => flow.correctName(id, body, caller))).all(methodNotAllowed);
+  router.route('/v1/sessions/:id/members').post(handle(membersBody, 200, (id, body, caller) => flow.members(id, body, caller))).all(methodNotAllowed);
 
   return router;
 }

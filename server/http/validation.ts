@@ -39,6 +39,10 @@ export const verifyOtpBody = S.verifyOtpRequest;
 
 export const consentBody = S.consentRequest;
 
+export const correctNameBody = S.correctNameRequest.extend({ name });
+
+export const membersBody = S.membersRequest;
+
 export const smsOutboxQuery = S.smsOutboxQuery.extend({ mobile: mobile.optional() });
 
 /** Parses input or throws a 400 naming the wrong fields (never echoing their values). */

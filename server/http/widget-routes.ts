@@ -13,7 +13,7 @@ const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 const CONFIG_PLACEHOLDER = `<script type="application/json" id="${FRAME_CONFIG_ELEMENT_ID}">null</script>`;
 
 /** The frame runs only its own bundled code and talks only to this service. */
-const FRAME_CSP = [
+export const FRAME_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
@@ -29,9 +29,8 @@ const FRAME_CSP = [
  * by the one origin the loader declared, and only when that origin is on the client's allowlist:
  * the browser enforces it through `frame-ancestors`, so a host off the list gets no frame at all.
  */
-export function widgetRouter(services: Pick<Services, 'clients'>): Router {
+export function widgetRouter(services: Pick<Services, 'clients' | 'config' | 'flowDeps'>): Router {
   const router = Router();
-  let page: string | undefined;
 
   router.get('/embed.js', (_req, res) => {
     // Short cache: hosts always load the same URL, so a fix must reach them within minutes.
@@ -50,18 +49,14 @@ export function widgetRouter(services: Pick<Services, 'clients'>): Router {
 
   router.get('/widget/', async (req, res) => {
     const config = await pageConfig(services, req.query.client_id, req.query.origin);
-    try {
-      page ??= await readFile(`${DIST}widget/index.html`, 'utf8');
-    } catch {
-      return notBuilt(res);
-    }
-    if (!page.includes(CONFIG_PLACEHOLDER)) throw new Error('dist/widget/index.html has no config placeholder: rebuild');
+    const page = await framePage(config);
+    if (page === null) return notBuilt(res);
     const frameAncestors = config.ok ? config.parentOrigin : "'none'";
     res.setHeader('Content-Security-Policy', [...FRAME_CSP, `frame-ancestors ${frameAncestors}`].join('; '));
     res.setHeader('Cache-Control', 'no-store');
     res.removeHeader('X-Frame-Options');
     res.status(config.ok ? 200 : config.error === 'unknown_client' ? 404 : 403);
-    res.type('html').send(page.replace(CONFIG_PLACEHOLDER, CONFIG_PLACEHOLDER.replace('null', scriptSafeJson(config))));
+    res.type('html').send(page);
   });
 
   // File names carry a content hash, so they never change: cache them for good.
@@ -70,13 +65,30 @@ export function widgetRouter(services: Pick<Services, 'clients'>): Router {
   return router;
 }
 
-async function pageConfig(services: Pick<Services, 'clients'>, clientId: unknown, origin: unknown): Promise<FramePageConfig> {
+async function pageConfig(services: Pick<Services, 'clients' | 'config' | 'flowDeps'>, clientId: unknown, origin: unknown): Promise<FramePageConfig> {
   const client = typeof clientId === 'string' && CLIENT_ID_PATTERN.test(clientId) ? await services.clients.get(clientId) : null;
   if (!client) return { ok: false, error: 'unknown_client' };
   if (client.status !== 'active') return { ok: false, error: 'client_disabled' };
   const parentOrigin = typeof origin === 'string' ? canonicalOrigin(origin) : null;
   if (!parentOrigin || !client.allowedOrigins.includes(parentOrigin)) return { ok: false, error: 'origin_not_allowed' };
-  return { ok: true, clientId: client.id, clientName: client.name, purpose: client.purpose, parentOrigin };
+  const { issuerName } = services.config;
+  const texts = Object.fromEntries(
+    services.flowDeps.clientTexts.list(client.id).map(({ lang, name, purpose }) => [lang, { ...(name && { name }), ...(purpose && { purpose }) }]),
+  );
+  return { ok: true, clientId: client.id, clientName: client.name, purpose: client.purpose, issuerName, parentOrigin, texts };
+}
+
+let built: string | undefined;
+
+/** The built frame page carrying `config`; null when the widget is not built. Also the verification link's page (link-routes.ts). */
+export async function framePage(config: FramePageConfig): Promise<string | null> {
+  try {
+    built ??= await readFile(`${DIST}widget/index.html`, 'utf8');
+  } catch {
+    return null;
+  }
+  if (!built.includes(CONFIG_PLACEHOLDER)) throw new Error('dist/widget/index.html has no config placeholder: rebuild');
+  return built.replace(CONFIG_PLACEHOLDER, CONFIG_PLACEHOLDER.replace('null', scriptSafeJson(config)));
 }
 
 /** JSON that cannot close its <script> element or open a comment. */
@@ -84,6 +96,6 @@ function scriptSafeJson(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function notBuilt(res: Response): void {
+export function notBuilt(res: Response): void {
   res.status(503).type('text').send('The widget is not built: run `npm run build`.');
 }

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import { OTP_LENGTH } from '../../protocol/api.ts';
+import type { LangCode } from '../../protocol/languages.ts';
+import { OTP_SMS_TEMPLATES, type OtpSmsFields } from '../sms/templates.ts';
 import { keyedHash, keyedHashMatches } from '../store/secrets.ts';
 
 /** A fresh one-time code from the CSPRNG, uniformly distributed over all 6-digit strings. */
@@ -16,25 +18,21 @@ export function otpMatches(otpKey: Buffer, sessionId: string, otp: string, store
   return keyedHashMatches(otpKey, stored, 'otp', sessionId, otp);
 }
 
-export interface OtpSmsText {
-  code: string;
-  clientName: string;
-  purpose: string;
+export interface OtpSmsText extends OtpSmsFields {
+  /** The citizen's language (default English). */
+  lang?: LangCode | undefined;
   /** Host of the page that embeds the widget, for the WebOTP origin-bound line. */
   embeddingHost: string | null;
   serviceHost: string;
-  validMinutes: number;
 }
 
 /**
  * The SMS names who asks and why: reading it is how the citizen knows what entering the code
- * consents to. The last line is the WebOTP origin-bound format, so a browser may offer autofill.
+ * consents to; it says it in the citizen's language (server/sms/templates.ts). The last line is
+ * the WebOTP origin-bound format, the same in every language, so a browser may offer autofill.
  */
 export function otpSmsText(t: OtpSmsText): string {
-  const lines = [
-    `${t.code} is your KYC-VS code. ${t.clientName} asks for your vaccination status (${t.purpose}).`,
-    `Valid ${t.validMinutes} min. Do not share it with anyone else.`,
-  ];
+  const lines: string[] = OTP_SMS_TEMPLATES[t.lang ?? 'en'](t);
   lines.push(t.embeddingHost ? `@${t.embeddingHost} #${t.code} @${t.serviceHost}` : `@${t.serviceHost} #${t.code}`);
   return lines.join('\n');
 }

@@ -23,6 +23,8 @@ export interface Registry {
   lookup(mobile: string, name: string): Promise<RegistryLookup>;
   /** `lookup` for a mobile already hashed and a name already keyed (the request path does both once). */
   lookupKeyed(mobileHash: Buffer, nameKey: string): Promise<RegistryLookup>;
+  /** Who is registered on this mobile, by name: for the mobile's owner once they proved it (the citizen's own history). */
+  beneficiariesOn(mobileHash: Buffer): Promise<{ beneficiaryId: string; name: string }[]>;
 }
 
 interface BeneficiaryRow {
@@ -36,6 +38,7 @@ export class SqliteRegistry implements Registry {
   readonly #db: Db;
   readonly #hasher: MobileHasher;
   readonly #byMobile;
+  readonly #namesByMobile;
   #scheduleCache: Map<string, number> | null = null;
 
   constructor(db: Db, mobileKey: Buffer) {
@@ -43,6 +46,9 @@ export class SqliteRegistry implements Registry {
     this.#hasher = new MobileHasher(mobileKey);
     this.#byMobile = db.prepare<[Buffer], BeneficiaryRow>(
       'SELECT id, name_key, vaccine, doses FROM beneficiaries WHERE mobile_hash = ? LIMIT 16',
+    );
+    this.#namesByMobile = db.prepare<[Buffer], { id: string; name: string }>(
+      'SELECT id, name FROM beneficiaries WHERE mobile_hash = ? ORDER BY name, id LIMIT 16',
     );
     seedDefaultSchedule(db);
   }
@@ -61,6 +67,10 @@ export class SqliteRegistry implements Registry {
     if (!hit) return { registered: rows.length > 0, match: null };
     const primary = hit.vaccine === null ? undefined : this.#primaryDoses(hit.vaccine);
     return { registered: true, match: { beneficiaryId: hit.id, status: statusFor(hit.doses, primary) } };
+  }
+
+  async beneficiariesOn(mobileHash: Buffer): Promise<{ beneficiaryId: string; name: string }[]> {
+    return this.#namesByMobile.all(mobileHash).map((r) => ({ beneficiaryId: r.id, name: r.name }));
   }
 
   #primaryDoses(vaccine: string): number | undefined {

@@ -13,6 +13,7 @@ export function sqliteRegistry(db: Db, mobileKey: Buffer): RegistryWithAdmin {
     mobileHash: (mobile) => lookups.mobileHash(mobile),
     lookup: (mobile, name) => lookups.lookup(mobile, name),
     lookupKeyed: (mobileHash, nameKey) => lookups.lookupKeyed(mobileHash, nameKey),
+    beneficiariesOn: (mobileHash) => lookups.beneficiariesOn(mobileHash),
     upsertBatch: (rows) => admin.upsertBatch(rows),
     bulkLoad: () => admin.bulkLoad(),
     count: () => admin.count(),

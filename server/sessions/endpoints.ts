@@ -1,8 +1,12 @@
 import type {
   ConsentRequest,
   ConsentResponse,
+  CorrectNameRequest,
+  CorrectNameResponse,
   CreateSessionRequest,
   CreateSessionResponse,
+  MembersRequest,
+  MembersResponse,
   SendOtpRequest,
   SendOtpResponse,
   SessionContext,
@@ -10,6 +14,7 @@ import type {
   VerifyOtpRequest,
   VerifyOtpResponse,
 } from '../../protocol/api.ts';
+import type { LangCode } from '../../protocol/languages.ts';
 import { ApiError } from '../errors.ts';
 import type { Caller } from './caller.ts';
 import { FlowContext, type FlowDeps, runSteps, type Step } from './flow-context.ts';
@@ -24,21 +29,28 @@ import { deliverCode } from './steps/deliver-code.ts';
 import { findSession } from './steps/find-session.ts';
 import { fixPerson } from './steps/fix-person.ts';
 import { issueCode } from './steps/issue-code.ts';
+import { issueLink } from './steps/issue-link.ts';
 import { issueTicket } from './steps/issue-ticket.ts';
 import { keyPerson } from './steps/key-person.ts';
 import { loadClient } from './steps/load-client.ts';
+import { matchTriedName } from './steps/match-tried-name.ts';
 import { lookUpRecord } from './steps/look-up-record.ts';
 import { newSession } from './steps/new-session.ts';
 import { recordDisclosure, recordRefusal } from './steps/record-decision.ts';
+import { recordNameTry } from './steps/record-name-try.ts';
 import { refuseExpired } from './steps/refuse-expired.ts';
 import { refuseLockedMobile } from './steps/refuse-locked-mobile.ts';
 import { requireActiveClient } from './steps/require-active-client.ts';
 import { requireApiKey } from './steps/require-api-key.ts';
+import { requireCitizenFixed } from './steps/require-citizen-fixed.ts';
+import { requireCorrectableName } from './steps/require-correctable-name.ts';
+import { requireFrameHolder } from './steps/require-frame-holder.ts';
 import { requireFreshCode } from './steps/require-fresh-code.ts';
 import { requireMatch } from './steps/require-match.ts';
 import { requireState } from './steps/require-state.ts';
 import { resolveClient } from './steps/resolve-client.ts';
 import { respondCodeSent, respondContext, respondCreated, respondView } from './steps/respond.ts';
+import { respondNames } from './steps/respond-names.ts';
 import { signToken } from './steps/sign-token.ts';
 import { storeCode } from './steps/store-code.ts';
 import { storeSession } from './steps/store-session.ts';
@@ -48,7 +60,7 @@ import { storeSession } from './steps/store-session.ts';
 const START: Step<CreateSessionRequest>[] = [resolveClient, requireActiveClient, checkPublicClient, checkClaimedOrigin, newSession];
 
 /** `POST /v1/sessions` without the person: the frame asks for it. */
-const CREATE = [...START, countQuotas(['sessions_ip']), storeSession, respondCreated];
+const CREATE = [...START, countQuotas(['sessions_ip']), storeSession, issueLink, respondCreated];
 
 /** `POST /v1/sessions` with mobile and name (host backend): the first code goes out in the same call. */
 const CREATE_WITH_CODE: Step<CreateSessionRequest>[] = [
@@ -59,6 +71,7 @@ const CREATE_WITH_CODE: Step<CreateSessionRequest>[] = [
   lookUpRecord,
   issueCode,
   storeSession,
+  issueLink,
   deliverCode,
   respondCreated,
 ];
@@ -99,6 +112,21 @@ const VERIFY_CODE_WITH_CONSENT = [...CHECK_CODE, requireMatch, signToken, record
 const ALLOW: Step<ConsentRequest>[] = [...ON_SESSION, requireState('allow'), checkTicket, requireMatch, signToken, recordDisclosure('allow')];
 const DENY: Step<ConsentRequest>[] = [...ON_SESSION, requireState('deny'), checkTicket, recordRefusal];
 
+/**
+ * After a name that matched no one: the code's holder in the frame (not a host backend) may see who
+ * is on the mobile they proved and try another name, if they gave the name themselves.
+ */
+const NAME_CORRECTION: Step<{ consent_ticket: string }>[] = [
+  ...ON_SESSION,
+  requireState('correct_name'),
+  checkTicket,
+  requireFrameHolder,
+  requireCitizenFixed,
+  requireCorrectableName,
+];
+const CORRECT_NAME: Step<CorrectNameRequest>[] = [...NAME_CORRECTION, matchTriedName, recordNameTry];
+const MEMBERS: Step<MembersRequest>[] = [...NAME_CORRECTION, respondNames];
+
 const CONTEXT = [...ON_SESSION, respondContext];
 const VIEW = [requireApiKey, requireActiveClient, findSession, respondView];
 
@@ -130,8 +158,16 @@ export class SessionFlow {
     return this.#run(input.decision === 'allow' ? ALLOW : DENY, caller, input, id) as Promise<ConsentResponse>;
   }
 
-  context(id: string, caller: Caller): Promise<SessionContext> {
-    return this.#run(CONTEXT, caller, {}, id) as Promise<SessionContext>;
+  correctName(id: string, input: CorrectNameRequest, caller: Caller): Promise<CorrectNameResponse> {
+    return this.#run(CORRECT_NAME, caller, input, id) as Promise<CorrectNameResponse>;
+  }
+
+  members(id: string, input: MembersRequest, caller: Caller): Promise<MembersResponse> {
+    return this.#run(MEMBERS, caller, input, id) as Promise<MembersResponse>;
+  }
+
+  context(id: string, caller: Caller, lang?: LangCode): Promise<SessionContext> {
+    return this.#run(CONTEXT, caller, { lang }, id) as Promise<SessionContext>;
   }
 
   view(id: string, caller: Caller): Promise<SessionView> {

@@ -1,4 +1,5 @@
 import type { SendOtpResponse } from '../../protocol/api.ts';
+import type { ClientTexts } from '../clients/client-texts.ts';
 import type { Client, ClientStore } from '../clients/clients.ts';
 import type { Limits } from '../quotas/limits.ts';
 import type { RateCounter } from '../quotas/rate-counter.ts';
@@ -7,6 +8,7 @@ import type { IssuedToken, StatusTokenSigner } from '../signing/status-token.ts'
 import type { SmsDispatcher } from '../sms/dispatcher.ts';
 import type { Secrets } from '../store/secrets.ts';
 import type { Caller } from './caller.ts';
+import type { SessionLinks } from './link-store.ts';
 import type { NewSession, OtpIssue, Session, SessionStore } from './session-store.ts';
 
 /** What the steps work with, wired once per process. */
@@ -21,7 +23,13 @@ export interface FlowDeps {
   limits: Limits;
   sessionTtlSeconds: number;
   serviceHost: string;
+  /** The citizen's history page (`<service origin>/me/`), named at the end of every OTP text. */
+  historyUrl: string;
+  /** Clients' names and purposes in the citizen's languages. */
+  clientTexts: ClientTexts;
   events: SessionEvents;
+  /** Verification links for backend-made sessions (`verification_url`). */
+  links: SessionLinks;
 }
 
 /** Hooks for metrics: what happened, never to whom. */
@@ -48,6 +56,12 @@ export interface KeyedPerson {
   nameHash: Buffer;
 }
 
+/** A name the code's holder tried on a verified session (name correction), keyed like a person's. */
+export interface TriedName {
+  nameKey: string;
+  nameHash: Buffer;
+}
+
 /** A fresh code and its stored form; `otp` itself goes only into the SMS. */
 export interface IssuedCode {
   otp: string;
@@ -59,11 +73,13 @@ interface Slots {
   session: Session;
   newSession: NewSession;
   person: KeyedPerson;
+  triedName: TriedName;
   record: RegistryLookup;
   code: IssuedCode;
   consentTicket: string;
   token: IssuedToken;
   codeSent: SendOtpResponse;
+  verificationUrl: string;
 }
 
 /**

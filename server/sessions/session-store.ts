@@ -32,9 +32,22 @@ export interface Session {
   nameMatched: boolean | null;
   subject: string | null;
   consentTicketHash: Buffer | null;
+  /** Whom the consent ticket went to: the frame (keyless), or a host backend with its API key. */
+  ticketHolder: TicketHolder | null;
+  /** Names the code's holder tried after a name that matched no one. */
+  nameTries: number;
   token: string | null;
   tokenJti: string | null;
   completedAt: number | null;
+}
+
+export type TicketHolder = 'frame' | 'backend';
+
+/** What a name that matched someone on the session's mobile re-keys the session to. */
+export interface CorrectedPerson {
+  nameHash: Buffer;
+  vaccinationStatus: VaccinationStatus;
+  subject: string;
 }
 
 export type NewSession = Pick<Session, 'id' | 'clientId' | 'mode' | 'origin' | 'purpose' | 'nonce' | 'createdAt' | 'expiresAt'>;
@@ -81,7 +94,13 @@ export interface SessionStore {
   /** Counts a wrong OTP; locks the session at `maxAttempts`. Null if the session was not awaiting an OTP. */
   recordWrongOtp(id: string, maxAttempts: number): Promise<{ failedAttempts: number; state: SessionState } | null>;
   /** otp_sent → verified, only while the stored OTP is still the one that was checked. */
-  markVerified(id: string, otpHash: Buffer, consentTicketHash: Buffer): Promise<boolean>;
+  markVerified(id: string, otpHash: Buffer, consentTicketHash: Buffer, holder: TicketHolder): Promise<boolean>;
+  /**
+   * verified → verified: one more name tried by the frame's holder of the code on a session whose
+   * name matched no one, fixed by the citizen, while it has had exactly `previousTries` (fewer than
+   * `maxTries`). A match (`person`) re-keys the session to that person; a miss only counts.
+   */
+  recordNameTry(id: string, previousTries: number, maxTries: number, person: CorrectedPerson | null): Promise<boolean>;
   /**
    * → completed with the token and its `allow` audit record, in one transaction. From `otp_sent`
    * (consent_with_code) only while the stored code is still `otpHash`, the one just checked.
@@ -122,6 +141,8 @@ interface SessionRow {
   name_matched: number | null;
   subject: string | null;
   consent_ticket_hash: Buffer | null;
+  ticket_holder: TicketHolder | null;
+  name_tries: number;
   token: string | null;
   token_jti: string | null;
   completed_at: number | null;
@@ -151,6 +172,8 @@ function fromRow(r: SessionRow): Session {
     nameMatched: r.name_matched === null ? null : r.name_matched === 1,
     subject: r.subject,
     consentTicketHash: r.consent_ticket_hash,
+    ticketHolder: r.ticket_holder,
+    nameTries: r.name_tries,
     token: r.token,
     tokenJti: r.token_jti,
     completedAt: r.completed_at,
@@ -196,8 +219,16 @@ export class SqliteSessionStore implements SessionStore {
          WHERE id = ? AND state IN (${fromStatesSql('wrong_code')}) RETURNING failed_attempts, state`,
       ),
       verified: db.prepare(
-        `UPDATE sessions SET state = '${TRANSITIONS.verify_code.to}', otp_hash = NULL, otp_sha256_hash = NULL, consent_ticket_hash = ?
+        `UPDATE sessions SET state = '${TRANSITIONS.verify_code.to}', otp_hash = NULL, otp_sha256_hash = NULL, consent_ticket_hash = ?, ticket_holder = ?
          WHERE id = ? AND state IN (${fromStatesSql('verify_code')}) AND otp_hash = ?`,
+      ),
+      // A miss passes NULLs and keeps the person; a match replaces name, status and pseudonym together.
+      nameTry: db.prepare(
+        `UPDATE sessions SET state = '${TRANSITIONS.correct_name.to}', name_tries = name_tries + 1, name_matched = @nameMatched,
+           name_hash = COALESCE(@nameHash, name_hash), vaccination_status = COALESCE(@vaccinationStatus, vaccination_status),
+           subject = COALESCE(@subject, subject)
+         WHERE id = @id AND state IN (${fromStatesSql('correct_name')}) AND name_tries = @previousTries AND name_tries < @maxTries
+           AND name_matched = 0 AND person_fixed_by = 'citizen' AND ticket_holder = 'frame'`,
       ),
       allow: db.prepare(
         `UPDATE sessions SET state = '${TRANSITIONS.allow.to}', token = ?, token_jti = ?, completed_at = ?
@@ -244,8 +275,21 @@ export class SqliteSessionStore implements SessionStore {
     return row ? { failedAttempts: row.failed_attempts, state: row.state } : null;
   }
 
-  async markVerified(id: string, otpHash: Buffer, consentTicketHash: Buffer): Promise<boolean> {
-    return this.#statements.verified.run(consentTicketHash, id, otpHash).changes === 1;
+  async markVerified(id: string, otpHash: Buffer, consentTicketHash: Buffer, holder: TicketHolder): Promise<boolean> {
+    return this.#statements.verified.run(consentTicketHash, holder, id, otpHash).changes === 1;
+  }
+
+  async recordNameTry(id: string, previousTries: number, maxTries: number, person: CorrectedPerson | null): Promise<boolean> {
+    const result = this.#statements.nameTry.run({
+      id,
+      previousTries,
+      maxTries,
+      nameMatched: person ? 1 : 0,
+      nameHash: person?.nameHash ?? null,
+      vaccinationStatus: person?.vaccinationStatus ?? null,
+      subject: person?.subject ?? null,
+    });
+    return result.changes === 1;
   }
 
   async complete(

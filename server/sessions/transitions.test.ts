@@ -53,7 +53,12 @@ async function attempt(transition: TransitionName, state: StoredState): Promise<
       moved = (await store.recordWrongOtp(session.id, 100)) !== null;
       break;
     case 'verify_code':
-      moved = await store.markVerified(session.id, code, crypto.randomBytes(32));
+      moved = await store.markVerified(session.id, code, crypto.randomBytes(32), 'frame');
+      break;
+    case 'correct_name':
+      // A name the citizen gave, that matched no one, a ticket the frame holds, no tries yet.
+      kit.services.db.prepare("UPDATE sessions SET name_matched = 0, person_fixed_by = 'citizen', ticket_holder = 'frame' WHERE id = ?").run(session.id);
+      moved = await store.recordNameTry(session.id, 0, 3, null);
       break;
     case 'consent_with_code':
     case 'allow':

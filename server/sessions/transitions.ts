@@ -14,6 +14,11 @@ export const TRANSITIONS = {
   verify_code: { from: ['otp_sent'], to: 'verified' },
   /** The right code, sent by the host backend with `consent: true`: its app collected the code, which is the consent. */
   consent_with_code: { from: ['otp_sent'], to: 'completed' },
+  /**
+   * The code's holder, in the frame, tries another name after one that matched no one (at most
+   * NAME_TRIES_PER_SESSION, counted by the compare-and-set): a match re-keys the session's person.
+   */
+  correct_name: { from: ['verified'], to: 'verified' },
   /** The citizen chose Share. */
   allow: { from: ['verified'], to: 'completed' },
   /** The citizen chose Don't share. */

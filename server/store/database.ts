@@ -154,6 +154,52 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   INSERT INTO webhook_sweep (id, swept_to) VALUES (1, CAST(strftime('%s', 'now') AS INTEGER) * 1000);
   `,
+  // Verification links (server/sessions/link-store.ts): only a SHA-256 of each link's random code;
+  // a link goes when its session is pruned.
+  `
+  CREATE TABLE session_links (
+    link_hash BLOB PRIMARY KEY,
+    session_id TEXT NOT NULL UNIQUE REFERENCES sessions (id) ON DELETE CASCADE
+  ) STRICT, WITHOUT ROWID;
+  `,
+  // The citizen's own history (server/me/): a sign-in by a code to a mobile, kept as the check's
+  // sessions are (the mobile's keyed hash, the code's keyed hash, counts), then the signed-in
+  // secret's keyed hash. Rows go once expired; nothing about a person is stored.
+  `
+  CREATE TABLE me_sign_ins (
+    id TEXT PRIMARY KEY,
+    mobile_hash BLOB NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('code_sent', 'signed_in', 'locked', 'signed_out')),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    otp_hash BLOB,
+    otp_sent_at INTEGER NOT NULL,
+    otp_expires_at INTEGER NOT NULL,
+    sends INTEGER NOT NULL,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    secret_hash BLOB
+  ) STRICT;
+  CREATE INDEX me_sign_ins_by_expiry ON me_sign_ins (expires_at);
+  `,
+  // Name correction (issue 10): the names tried after a name that matched no one, and whom the
+  // consent ticket went to (only the frame's holder of the code may correct the name or list the
+  // mobile's members; a host backend with its API key may not). Sessions verified before this
+  // have no holder recorded, so they cannot be corrected.
+  `
+  ALTER TABLE sessions ADD COLUMN name_tries INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sessions ADD COLUMN ticket_holder TEXT CHECK (ticket_holder IN ('frame', 'backend'));
+  `,
+  // A client's name and purpose in the citizen's languages (server/clients/client-texts.ts); NULL
+  // or no row: the registered (English) text. English itself is the clients row.
+  `
+  CREATE TABLE client_texts (
+    client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    lang TEXT NOT NULL CHECK (lang IN ('hi', 'bn', 'gu', 'kn', 'ml', 'mr', 'or', 'pa', 'ta', 'te', 'as')),
+    name TEXT,
+    purpose TEXT,
+    PRIMARY KEY (client_id, lang)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 export interface OpenOptions {

@@ -5,8 +5,12 @@ import {
   type ApiErrorCode,
   type ConsentRequest,
   type ConsentResponse,
+  type CorrectNameRequest,
+  type CorrectNameResponse,
   type CreateSessionRequest,
   type CreateSessionResponse,
+  type MembersRequest,
+  type MembersResponse,
   type SendOtpRequest,
   type SendOtpResponse,
   type SessionContext,
@@ -20,11 +24,14 @@ export type FailureCode = ApiErrorCode | 'network_error';
 export class ApiFailure extends Error {
   readonly code: FailureCode;
   readonly attemptsLeft: number | undefined;
+  /** Seconds the service asks to wait (`retry_after`: every 429, a locked session, one out of sends). */
+  readonly retryAfter: number | undefined;
 
   constructor(code: FailureCode, body?: Partial<ApiErrorBody>) {
     super(body?.message ?? code);
     this.code = code;
     this.attemptsLeft = body?.attempts_left;
+    this.retryAfter = body?.retry_after;
   }
 }
 
@@ -32,7 +39,8 @@ function isErrorBody(data: unknown): data is ApiErrorBody {
   return typeof data === 'object' && data !== null && 'error' in data && typeof data.error === 'string' && data.error in API_ERRORS;
 }
 
-async function call<T>(path: string, body?: unknown): Promise<T> {
+/** One call to the service API (exported for the /me/ page, also one level below the service root). */
+export async function call<T>(path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     // Relative to /widget/, so a service mounted under a path prefix still works.
@@ -55,8 +63,10 @@ const session = (id: string, action: string) => `sessions/${encodeURIComponent(i
 
 export const api = {
   createSession: (body: CreateSessionRequest) => call<CreateSessionResponse>('sessions', body),
-  sessionContext: (id: string) => call<SessionContext>(session(id, 'context')),
+  sessionContext: (id: string, lang: string) => call<SessionContext>(`${session(id, 'context')}?lang=${encodeURIComponent(lang)}`),
   sendOtp: (id: string, body: SendOtpRequest) => call<SendOtpResponse>(session(id, 'otp'), body),
   verifyOtp: (id: string, body: VerifyOtpRequest) => call<VerifyOtpResponse>(session(id, 'otp/verify'), body),
   consent: (id: string, body: ConsentRequest) => call<ConsentResponse>(session(id, 'consent'), body),
+  correctName: (id: string, body: CorrectNameRequest) => call<CorrectNameResponse>(session(id, 'name'), body),
+  members: (id: string, body: MembersRequest) => call<MembersResponse>(session(id, 'members'), body),
 };

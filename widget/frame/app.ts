@@ -1,14 +1,18 @@
 import { html, render, type TemplateResult } from 'lit';
+import { MAX_NAMES_PER_MOBILE, NAME_TRIES_PER_SESSION } from '../../protocol/api.ts';
 import type { FramePageConfig } from '../../protocol/messages.ts';
-import { loadCatalog, pickLang } from '../i18n/index.ts';
-import { connectToParent, type ParentChannel } from './channel.ts';
-import { Flow, type Alert, type Step } from './flow.ts';
+import { loadCatalog, pickLang, type Lang } from '../i18n/index.ts';
+import { inLang, sentenceWith } from './client-text.ts';
+import { rememberedLang } from './language-switch.ts';
+import { connectToParent, pageChannel, type ParentChannel } from './channel.ts';
+import { Flow, type Alert, type Correction, type Step } from './flow.ts';
 import { LightElement } from './light-element.ts';
+import { showEnding } from './link-ending.ts';
 import type { SendDetail } from './steps/details-step.ts';
 import './steps/consent-step.ts';
+import './steps/correction-step.ts';
 import './steps/details-step.ts';
 import './steps/end-step.ts';
-import './steps/no-match-step.ts';
 import './steps/otp-step.ts';
 
 interface StepElement extends HTMLElement {
@@ -20,10 +24,21 @@ interface StepElement extends HTMLElement {
  * From the moment the OTP step shows until the citizen's decision, the host page must not be able
  * to tell a matched name from one that matches no one (or from an unregistered mobile): the frame
  * reports the OTP step's height once, on arrival, and then no height at all until the decision.
- * The consent and no-match steps fit that height (sticky actions, the page scrolls inside the
- * frame if ever needed). Both also take focus the same way (their heading) and keep the title.
+ * The consent and correction steps fit that height (sticky actions, the page scrolls inside the
+ * frame if ever needed). Both also take focus the same way (their heading) and keep the title;
+ * whatever happens inside the correction step (tries, the list of names) reports nothing.
  */
-const HEIGHT_FROZEN: ReadonlySet<Step> = new Set(['otp', 'consent', 'no-match']);
+const HEIGHT_FROZEN: ReadonlySet<Step> = new Set(['otp', 'consent', 'correction']);
+
+/** A long name as registries hold them (a 100-character one would only make every OTP step emptier). */
+const PROBE_NAME = 'Venkata Lakshmi Narasimha Satyanarayana';
+/** The correction step at its tallest: a full list of names on the mobile, tries left. */
+const TALLEST_CORRECTION: Correction = {
+  name: PROBE_NAME,
+  triesLeft: NAME_TRIES_PER_SESSION,
+  names: Array.from({ length: MAX_NAMES_PER_MOBILE }, () => PROBE_NAME),
+  fixedByHost: false,
+};
 
 /** The frame page: talks to the parent, renders the current step, moves focus, reports its height. */
 export class KycVsApp extends LightElement {
@@ -38,23 +53,31 @@ export class KycVsApp extends LightElement {
     if (!config.ok) return this.#endEarly(config.error);
     let channel: ParentChannel;
     try {
-      channel = await connectToParent(config.parentOrigin);
+      // The verification link's own page has no parent: its posts end the page itself.
+      channel = config.standalone
+        ? pageChannel({ sessionId: config.sessionId, lang: config.lang }, (ending) => void showEnding(this, this.#flow, ending))
+        : await connectToParent(config.parentOrigin);
     } catch {
       return this.#endEarly('not_framed');
     }
     this.#channel = channel;
     const { options } = channel;
-    const lang = pickLang(options.lang, navigator.languages);
+    // The citizen's own choice earlier in this browser session, then the host's, then the browser's.
+    const lang = pickLang(rememberedLang(), [options.lang ?? '', ...navigator.languages]);
     const t = await loadCatalog(lang);
     document.documentElement.lang = lang;
     document.title = t.title;
+    this.#flow.lang = lang;
     if (options.accent && CSS.supports('color', options.accent)) {
       document.documentElement.style.setProperty('--kycvs-accent', options.accent);
     }
     new ResizeObserver(() => this.#reportHeight()).observe(this);
-    document.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape') this.#leave();
-    });
+    // Escape closes a modal frame; on a page of its own it would throw the check away.
+    if (!config.standalone) {
+      document.addEventListener('keydown', (event) => {
+        if (event.key === 'Escape') this.#leave();
+      });
+    }
     this.#listen();
     const started = this.#flow.start(t, config, options);
     // The first height is reported here, before any answer from the service can change the step,
@@ -78,12 +101,33 @@ export class KycVsApp extends LightElement {
     on<SendDetail>('kycvs-send', ({ mobile, name }) => void flow.sendOtp(mobile, name));
     on<{ otp: string }>('kycvs-verify', ({ otp }) => void flow.verifyOtp(otp));
     on('kycvs-resend', () => void flow.resend());
+    on<string>('kycvs-correct-name', (name) => void flow.correctName(name));
+    on('kycvs-show-names', () => void flow.showNames());
+    on('kycvs-change-number', () => flow.changeNumber());
     on<Alert>('kycvs-invalid', (alert) => flow.invalid(alert));
     on<boolean>('kycvs-decide', (allow) => void this.#decide(allow));
     on('kycvs-cancel', () => this.#leave());
-    // No match: the check ends here; the host hears "failed", as for any check that cannot go on.
+    // No match, and no correction: the check ends here; the host hears "failed", as for any check that cannot go on.
     on('kycvs-end', () => this.#channel?.post({ type: 'kycvs:error', code: 'failed' }));
     on('kycvs-close', () => this.#leave());
+    on<Lang>('kycvs-lang', (lang) => void this.#switchLang(lang));
+  }
+
+  /**
+   * The switcher: the same step re-renders in the new language, keeping what was typed. It posts
+   * nothing: while the height is frozen (OTP step to decision) the new layout is not reported
+   * either, and scrolls inside the frame if it must (#reportHeight).
+   */
+  async #switchLang(lang: Lang): Promise<void> {
+    let t;
+    try {
+      t = await loadCatalog(lang);
+    } catch {
+      return; // The language's file did not load: the page stays as it is.
+    }
+    document.documentElement.lang = lang;
+    document.title = t.title;
+    await this.#flow.relabel(t, lang);
   }
 
   async #decide(allow: boolean): Promise<void> {
@@ -130,22 +174,27 @@ export class KycVsApp extends LightElement {
   }
 
   /**
-   * The OTP step's height, grown to fit the taller of the two steps that may follow it: both are
-   * laid out now, hidden, at the same width and with what they will say (language, who asks),
-   * before anyone knows which one will come.
+   * The OTP step's height, grown to fit the tallest of the steps that may follow it: the consent
+   * step, and the correction step with a full list of names; each under the longest alert the
+   * frame may show. All are laid out now, hidden, at the same width and with what they will say
+   * (language, who asks), before anyone knows which one will come.
    */
   async #frozenHeight(otpStep: StepElement): Promise<number> {
-    const { t, client } = this.#flow;
+    const { t, client, issuer } = this.#flow;
     const probe = document.createElement('div');
     probe.className = 'probe';
     probe.inert = true;
     probe.style.width = `${otpStep.getBoundingClientRect().width}px`;
-    render(html`<kycvs-consent-step .t=${t} .client=${client.name}></kycvs-consent-step>
-      <kycvs-no-match-step .t=${t}></kycvs-no-match-step>`, probe);
+    const alerts = [`${t.nameMissed} ${t.nameTriesLeft(NAME_TRIES_PER_SESSION - 1)}`, ...Object.values(t.errors)];
+    const alert = html`<p class="alert">${alerts.reduce((a, b) => (b.length > a.length ? b : a))}</p>`;
+    render(
+      html`<div>${alert}<kycvs-consent-step .t=${t} .client=${client.name} .issuer=${issuer}></kycvs-consent-step></div>
+        <div>${alert}<kycvs-correction-step .t=${t} .correction=${TALLEST_CORRECTION}></kycvs-correction-step></div>`,
+      probe,
+    );
     document.body.append(probe);
-    const next = [...probe.children] as StepElement[];
-    await Promise.all(next.map((step) => step.updateComplete));
-    const tallest = Math.max(...next.map((step) => step.offsetHeight));
+    await Promise.all([...probe.querySelectorAll<StepElement>('kycvs-consent-step, kycvs-correction-step')].map((step) => step.updateComplete));
+    const tallest = Math.max(...[...probe.children].map((candidate) => (candidate as HTMLElement).offsetHeight));
     probe.remove();
     return this.offsetHeight + Math.max(0, tallest - otpStep.offsetHeight);
   }
@@ -161,9 +210,11 @@ export class KycVsApp extends LightElement {
         return html`<kycvs-otp-step data-step .t=${t} .mobile=${this.#flow.sentTo}
           .sent=${sent} .busy=${busy} .invalid=${invalid}></kycvs-otp-step>`;
       case 'consent':
-        return html`<kycvs-consent-step data-step .t=${t} .client=${client.name} .busy=${busy}></kycvs-consent-step>`;
-      case 'no-match':
-        return html`<kycvs-no-match-step data-step .t=${t}></kycvs-no-match-step>`;
+        return html`<kycvs-consent-step data-step .t=${t} .client=${client.name} .issuer=${this.#flow.issuer}
+          .busy=${busy}></kycvs-consent-step>`;
+      case 'correction':
+        return html`<kycvs-correction-step data-step .t=${t} .correction=${this.#flow.correction} .busy=${busy}
+          .invalid=${invalid}></kycvs-correction-step>`;
       case 'done':
         return html`<kycvs-end-step data-step .t=${t} .heading=${t.doneHeading} .text=${t.doneText(client.name)}
           .shared=${shared} .closable=${true}></kycvs-end-step>`;
@@ -180,15 +231,16 @@ export class KycVsApp extends LightElement {
     return html`
       ${client.name
         ? html`<header class="header">
-            <p class="asker">${t.asks(client.name)}</p>
-            <p class="purpose">${t.purpose}: ${client.purpose}</p>
+            <kycvs-language-switch .t=${t} .current=${this.#flow.lang}></kycvs-language-switch>
+            <p class="asker">${sentenceWith(t.asks, inLang(client.name, client.nameLang, this.#flow.lang))}</p>
+            <p class="purpose">${t.purpose}: ${inLang(client.purpose, client.purposeLang, this.#flow.lang)}</p>
           </header>`
         : ''}
       <main>
         <p id="kycvs-alert" class="alert" role="alert">${alert?.text ?? ''}</p>
         <p class="notice" role="status">${notice}</p>
         ${this.#step()}
-        ${client.name ? html`<p class="privacy">${t.privacy}</p>` : ''}
+        ${client.name ? html`<p class="privacy">${t.privacy(client.name, this.#flow.issuer)}</p>` : ''}
       </main>
     `;
   }

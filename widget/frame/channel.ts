@@ -30,3 +30,23 @@ export function connectToParent(parentOrigin: string): Promise<ParentChannel> {
     window.parent.postMessage(ready, parentOrigin);
   });
 }
+
+/** What a standalone page shows an ending for: the posts that would have ended the frame's check. */
+export type Ending = Extract<Payload<FrameEvent>, { type: 'kycvs:result' | 'kycvs:deny' | 'kycvs:cancel' | 'kycvs:error' }>;
+
+/**
+ * The verification link's page is top-level: there is no parent to tell, and nothing is posted
+ * anywhere. The app's posts end the page itself instead (`onEnd`, once: a later Close or Cancel
+ * changes nothing); heights and the "done" screen's Close mean nothing without a parent.
+ */
+export function pageChannel(options: FrameOptions, onEnd: (ending: Ending) => void): ParentChannel {
+  let ended = false;
+  return {
+    options,
+    post(event) {
+      if (ended || event.type === 'kycvs:resize' || event.type === 'kycvs:close') return;
+      ended = true;
+      onEnd(event);
+    },
+  };
+}

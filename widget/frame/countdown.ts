@@ -16,7 +16,12 @@ export class Countdown implements ReactiveController {
   }
 
   start(seconds: number): void {
-    this.#deadline = Date.now() + seconds * 1000;
+    this.until(Date.now() + seconds * 1000);
+  }
+
+  /** Counts down to a moment (ms since the epoch), e.g. a minute after a code was sent. */
+  until(deadline: number): void {
+    this.#deadline = deadline;
     this.#stop();
     this.#timer = setInterval(() => {
       if (this.seconds === 0) this.#stop();

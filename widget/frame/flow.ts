@@ -1,16 +1,18 @@
 // The verification's state and its calls to the service. The app renders whatever this holds and
 // forwards the citizen's actions here; every change asks the app to re-render.
 import type { ReactiveControllerHost } from 'lit';
-import type { ConsentResponse, SendOtpResponse, VaccinationStatus } from '../../protocol/api.ts';
+import { NAME_TRIES_PER_SESSION, type ConsentResponse, type SendOtpResponse, type VaccinationStatus } from '../../protocol/api.ts';
 import type { FrameOptions, FramePageConfig } from '../../protocol/messages.ts';
-import type { Catalog } from '../i18n/index.ts';
+import type { Catalog, Lang } from '../i18n/index.ts';
+import { clientFromConfig, clientFromSession, type ConfigClient, type ShownClient } from './client-text.ts';
 import { api, ApiFailure, type FailureCode } from './api.ts';
 
 /**
- * `consent` and `no-match` follow a correct code, depending on whether the name matched someone
- * on the mobile. Nothing the host page can observe may tell them apart (see app.ts).
+ * `consent` and `correction` follow a correct code, depending on whether the name matched someone
+ * on the mobile (a corrected name that matches leads on to `consent`). Nothing the host page can
+ * observe may tell them apart (see app.ts).
  */
-export type Step = 'starting' | 'details' | 'otp' | 'consent' | 'no-match' | 'done' | 'ended';
+export type Step = 'starting' | 'details' | 'otp' | 'consent' | 'correction' | 'done' | 'ended';
 export type Field = 'mobile' | 'name' | 'otp';
 export type SentOtp = SendOtpResponse & { sentAt: number };
 
@@ -37,7 +39,21 @@ const ENDS_SESSION: Partial<Record<FailureCode, Exclude<Outcome, null>>> = {
   name_not_matched: 'failed',
 };
 
+/** Refusals that carry the service's wait (`retry_after`), shown as the local time to try again. */
+const WAITS: ReadonlySet<FailureCode> = new Set(['rate_limited', 'send_limit_reached', 'resend_too_soon', 'otp_locked']);
+
 type PageConfig = Extract<FramePageConfig, { ok: true }>;
+
+/** The correction step's state: the code proved the mobile, but the name matched no one on it. */
+export interface Correction {
+  /** The name last tried (first, the one typed before the code). */
+  name: string;
+  triesLeft: number;
+  /** The names registered on the mobile, once the citizen asked for them. */
+  names: readonly string[] | null;
+  /** The website fixed the person: the name cannot be changed, the check can only end. */
+  fixedByHost: boolean;
+}
 
 export class Flow {
   step: Step = 'starting';
@@ -46,14 +62,27 @@ export class Flow {
   notice = '';
   ended: { text: string; outcome: Outcome } | null = null;
   t!: Catalog;
-  client = { name: '', purpose: '' };
+  client: ShownClient = { name: '', purpose: '' };
+  /** The language the citizen reads: the SMS and who asks follow it. */
+  lang: Lang = 'en';
   prefill = { mobile: '', name: '' };
   sent: SentOtp | null = null;
   /** The status the citizen shared: the frame learns it only from the answer to their Share. */
   shared: VaccinationStatus | undefined;
 
+  /** Who runs the service, as the privacy line and consent step name it. */
+  issuer = '';
+  correction: Correction = { name: '', triesLeft: NAME_TRIES_PER_SESSION, names: null, fixedByHost: false };
+
   readonly #host: ReactiveControllerHost;
   #sessionId = '';
+  #config: ConfigClient | null = null;
+  /** A frame-made session can be replaced by a new one (the first code fixes a session's person). */
+  #newSession: (() => Promise<void>) | null = null;
+  /** The citizen went back to change the number: the next code starts a new frame-made session. */
+  #personChanged = false;
+  /** A newer code was sent since the first: a wrong code may be the older one. */
+  #resent = false;
   /** Proof, from the OTP check, that this frame may answer the consent question. */
   #consentTicket = '';
   #details = { mobile: '', name: '' };
@@ -69,20 +98,26 @@ export class Flow {
 
   async start(t: Catalog, config: PageConfig, options: FrameOptions): Promise<void> {
     this.t = t;
-    this.client = { name: config.clientName, purpose: config.purpose };
+    this.client = clientFromConfig(config, this.lang);
+    this.#config = config;
     this.prefill = { mobile: options.mobile ?? '', name: options.name ?? '' };
+    this.issuer = config.issuerName;
     // Frame-made session: the page config already names who asks and why (the page cannot word
     // the purpose), so the form shows at once; Send OTP stays disabled until the session exists.
     if (!options.sessionId) this.#go('details');
     await this.#call(async () => {
       // A host's session is read back (its own purpose wording); otherwise the frame makes one.
-      const session = options.sessionId
-        ? await api.sessionContext(options.sessionId)
-        : await api.createSession({ client_id: config.clientId, origin: config.parentOrigin, nonce: options.nonce });
+      const create = () => api.createSession({ client_id: config.clientId, origin: config.parentOrigin, nonce: options.nonce, lang: this.lang });
+      const session = options.sessionId ? await api.sessionContext(options.sessionId, this.lang) : await create();
+      if (!options.sessionId) {
+        this.#newSession = async () => {
+          this.#sessionId = (await create()).session_id;
+        };
+      }
       // A session of another verifier would have the SMS and token name someone the citizen was not shown.
       if (session.client.id !== config.clientId) throw new ApiFailure('forbidden');
       this.#sessionId = session.session_id;
-      this.client = { name: session.client.name, purpose: session.client.purpose };
+      this.client = clientFromSession(session.client);
       this.#go('details');
     });
     // Without a session there is nothing the citizen can retry here.
@@ -91,7 +126,11 @@ export class Flow {
 
   async sendOtp(mobile: string, name: string): Promise<void> {
     await this.#call(async () => {
-      this.sent = { ...(await api.sendOtp(this.#sessionId, { mobile, name })), sentAt: Date.now() };
+      // A host's session stays (the service refuses another person on it, with a message saying so).
+      if (this.#personChanged && this.#newSession) await this.#newSession();
+      this.#personChanged = false;
+      this.#resent = false;
+      this.sent = { ...(await api.sendOtp(this.#sessionId, { mobile, name, lang: this.lang })), sentAt: Date.now() };
       this.#details = { mobile, name };
       this.#go('otp');
     });
@@ -99,7 +138,8 @@ export class Flow {
 
   async resend(): Promise<void> {
     await this.#call(async () => {
-      this.sent = { ...(await api.sendOtp(this.#sessionId, this.#details)), sentAt: Date.now() };
+      this.sent = { ...(await api.sendOtp(this.#sessionId, { ...this.#details, lang: this.lang })), sentAt: Date.now() };
+      this.#resent = true;
       this.notice = this.t.resent;
     }, 'otp');
   }
@@ -108,10 +148,54 @@ export class Flow {
     await this.#call(async () => {
       const answer = await api.verifyOtp(this.#sessionId, { otp });
       this.#consentTicket = answer.consent_ticket ?? '';
-      // A name that matches no one on the mobile is never shared as "not vaccinated". (Issue 10
-      // will let the code's holder correct the name from here.)
-      this.#go(answer.name_matched === false ? 'no-match' : 'consent');
+      // A name that matches no one on the mobile is never shared as "not vaccinated": the code's
+      // holder may correct it (or pick theirs from the mobile's names), or end the check.
+      if (answer.name_matched === false) {
+        this.correction = { name: this.#details.name, triesLeft: NAME_TRIES_PER_SESSION, names: null, fixedByHost: false };
+        this.#go('correction');
+      } else {
+        this.#go('consent');
+      }
     }, 'otp');
+  }
+
+  /** Another name on the proven mobile; a match leads on to the consent step, for that person. */
+  async correctName(name: string): Promise<void> {
+    if (this.busy || this.step !== 'correction') return;
+    await this.#call(async () => {
+      const answer = await this.#correcting(() => api.correctName(this.#sessionId, { consent_ticket: this.#consentTicket, name }));
+      if (!answer) return;
+      if (answer.name_matched) {
+        this.#details = { ...this.#details, name };
+        this.#go('consent');
+        return;
+      }
+      this.correction = { ...this.correction, name, triesLeft: answer.name_tries_left };
+      // With tries left, back to the name field; without, the step says the check can only end.
+      this.alert = { text: `${this.t.nameMissed} ${this.t.nameTriesLeft(answer.name_tries_left)}`, field: answer.name_tries_left > 0 ? 'name' : undefined };
+    }, 'name');
+  }
+
+  /** The names registered on the proven mobile, to pick from (a pick still goes through correctName). */
+  async showNames(): Promise<void> {
+    if (this.busy || this.step !== 'correction') return;
+    await this.#call(async () => {
+      const answer = await this.#correcting(() => api.members(this.#sessionId, { consent_ticket: this.#consentTicket }));
+      if (answer) this.correction = { ...this.correction, names: answer.names };
+    });
+  }
+
+  /** A refusal that leaves the check on the correction step, only to be ended, is state, not an error. */
+  async #correcting<T>(request: () => Promise<T>): Promise<T | null> {
+    try {
+      return await request();
+    } catch (error) {
+      if (!(error instanceof ApiFailure)) throw error;
+      if (error.code === 'name_fixed_by_host') this.correction = { ...this.correction, fixedByHost: true };
+      else if (error.code === 'name_tries_exhausted') this.correction = { ...this.correction, triesLeft: 0 };
+      else throw error;
+      return null;
+    }
   }
 
   /** The service's answer to the citizen's choice, or null when the call failed (the flow shows why). */
@@ -127,6 +211,33 @@ export class Flow {
       }
       return answer;
     });
+  }
+
+  /** "No code?": back to the details, as typed, to change the mobile number. */
+  changeNumber(): void {
+    this.prefill = { ...this.#details };
+    this.#personChanged = true;
+    this.alert = null;
+    this.notice = '';
+    this.#go('details');
+  }
+
+  /**
+   * The citizen chose another language: the texts follow at once, then who asks and why (in that
+   * language where registered); the step, what was typed and the code's timers stay as they are.
+   */
+  async relabel(t: Catalog, lang: Lang): Promise<void> {
+    this.t = t;
+    this.lang = lang;
+    if (this.#config) this.client = clientFromConfig(this.#config, lang);
+    this.#host.requestUpdate();
+    if (!this.#sessionId) return;
+    try {
+      this.client = clientFromSession((await api.sessionContext(this.#sessionId, lang)).client);
+      this.#host.requestUpdate();
+    } catch {
+      // The names stay as they were; the check goes on.
+    }
   }
 
   invalid(alert: Alert): void {
@@ -145,6 +256,14 @@ export class Flow {
     this.#host.requestUpdate();
   }
 
+  #failureText({ code, attemptsLeft, retryAfter }: ApiFailure): string {
+    const { t } = this;
+    if (code === 'otp_invalid' && attemptsLeft !== undefined) return this.#resent ? t.attemptsLeftNewest(attemptsLeft) : t.attemptsLeft(attemptsLeft);
+    if (!WAITS.has(code)) return t.errors[code];
+    const wait = retryAfter === undefined ? t.tryAgainLater : t.tryAgainAfter(new Date(Date.now() + retryAfter * 1000));
+    return `${t.errors[code]} ${wait}`;
+  }
+
   async #call<T>(work: () => Promise<T>, field?: Field): Promise<T | null> {
     this.busy = true;
     this.alert = null;
@@ -156,11 +275,9 @@ export class Flow {
       const failure = error instanceof ApiFailure ? error : new ApiFailure('internal_error');
       const outcome = ENDS_SESSION[failure.code];
       if (outcome) {
-        this.end(this.t.errors[failure.code], outcome);
+        this.end(this.#failureText(failure), outcome);
       } else {
-        const left = failure.attemptsLeft;
-        const text = failure.code === 'otp_invalid' && left !== undefined ? this.t.attemptsLeft(left) : this.t.errors[failure.code];
-        this.alert = { text, field };
+        this.alert = { text: this.#failureText(failure), field };
       }
       return null;
     } finally {

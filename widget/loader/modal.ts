@@ -8,13 +8,16 @@
 // view before Share acts (widget/frame/visibility.ts).
 
 // Top-anchored, not centred: when the frame reports a new height only its bottom edge moves, so
-// a button the citizen is about to press never jumps under the pointer.
+// a button the citizen is about to press never jumps under the pointer. Narrow or short screens
+// (a phone upright or on its side, 740×360) get the full-screen sheet: every pixel of height goes to
+// the frame, whose consent buttons stay in view (sticky) instead of under the page's fold.
+// Centred across by `margin:auto`, not flex (the same box in fewer bytes: every host page loads them).
 const STYLES = `
 :host{all:initial!important}
-.backdrop{position:fixed;inset:0;z-index:2147483647;display:flex;align-items:flex-start;justify-content:center;padding-top:8vh;box-sizing:border-box;background-color:var(--kycvs-backdrop,rgb(15 23 42/.55))}
-.dialog{width:min(calc(100% - 2rem),max(var(--kycvs-width,440px),320px))}
+.backdrop{position:fixed;inset:0;z-index:2147483647;padding-top:8vh;background-color:var(--kycvs-backdrop,rgb(15 23 42/.55))}
+.dialog{width:min(100% - 2rem,max(var(--kycvs-width,440px),320px));margin:auto}
 iframe{display:block;width:100%;height:420px;max-height:calc(92vh - 1rem);border:0;border-radius:clamp(0px,var(--kycvs-radius,12px),24px);background:#fff;box-shadow:0 12px 40px rgb(0 0 0/.35)}
-@media (max-width:600px){.backdrop{padding-top:0}.dialog{width:100%;height:100%}iframe{height:100%!important;max-height:none;border-radius:0}}
+@media (max-width:600px),(max-height:480px){.backdrop{padding-top:0}.dialog{width:100%;height:100%}iframe{height:100%!important;max-height:none;border-radius:0}}
 `;
 
 const REMOVE_DELAY_MS = 500;

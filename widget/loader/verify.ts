@@ -1,9 +1,8 @@
 import {
   PROTOCOL_VERSION,
-  isFrameEvent,
-  isReadyMessage,
   type FrameEvent,
   type InitMessage,
+  type KycVsErrorCode,
   type VerifyOptions,
   type VerifyResult,
 } from '../../protocol/messages.ts';
@@ -22,6 +21,13 @@ const LABELS: Record<string, string> = { en: 'Vaccination status check', hi: 'рд
 
 let open = false;
 
+type FieldOf<T> = T extends unknown ? keyof T : never;
+/**
+ * A message on the port, every field unchecked until read. `type` is typed only so that a renamed
+ * event breaks the build; at run time it is just compared.
+ */
+type FrameEventFields = Partial<Record<FieldOf<FrameEvent>, unknown>> & { type?: FrameEvent['type'] };
+
 /** Opens the frame and settles once the citizen shares, refuses, cancels or the frame cannot run. */
 export function verify(options: VerifyOptions, scriptUrl: URL): Promise<VerifyResult> {
   return new Promise<VerifyResult>((resolve, reject) => {
@@ -38,15 +44,8 @@ export function verify(options: VerifyOptions, scriptUrl: URL): Promise<VerifyRe
     const lang = (options.lang ?? navigator.language).slice(0, 2);
 
     let port: MessagePort | undefined;
-    let settled = false;
     let readyTimer: ReturnType<typeof setTimeout> | undefined;
 
-    const settle = (error: KycVsError | null, result?: VerifyResult) => {
-      if (settled) return;
-      settled = true;
-      if (error) reject(error);
-      else resolve(result!);
-    };
     const close = () => {
       window.removeEventListener('message', onWindowMessage);
       clearTimeout(readyTimer);
@@ -54,36 +53,36 @@ export function verify(options: VerifyOptions, scriptUrl: URL): Promise<VerifyRe
       modal.close();
       open = false;
     };
-    const fail = (error: KycVsError) => {
-      settle(error);
+    // A promise settles once: after the citizen shared, a later cancel or close only closes.
+    const fail = (code: KycVsErrorCode, message: string) => {
+      reject(new KycVsError(code, message));
       close();
     };
-    const cancel = () => (settled ? close() : fail(new KycVsError('cancelled', 'the citizen cancelled')));
+    const cancel = () => fail('cancelled', 'the citizen cancelled');
 
-    const onPortMessage = (event: MessageEvent) => {
-      if (!isFrameEvent(event.data)) return;
-      const message: FrameEvent = event.data;
-      switch (message.type) {
-        case 'kycvs:resize':
-          return modal.setHeight(message.height);
-        case 'kycvs:result':
-          // The frame keeps a "done" screen up until the citizen closes it; the host can go on now.
-          return settle(null, { token: message.token, status: message.status });
-        case 'kycvs:deny':
-          return fail(new KycVsError('denied', 'the citizen chose not to share'));
-        case 'kycvs:error':
-          return fail(new KycVsError(message.code, `verification ${message.code}`));
-        case 'kycvs:cancel':
-        case 'kycvs:close':
-          return cancel();
+    // Each event is checked and handled in one place (protocol/messages.ts isFrameEvent's checks, not
+    // the function: a guard and a second switch over the same types cost every host page bytes).
+    // The port is private to our frame, but a frame of another version may send what this loader
+    // does not know: that is ignored.
+    const onPortMessage = ({ data }: MessageEvent<FrameEventFields | null>) => {
+      if (data?.v !== PROTOCOL_VERSION) return;
+      const { type, height, token, status, code } = data;
+      if (type === 'kycvs:resize' && typeof height === 'number' && height >= 0) modal.setHeight(height);
+      // The frame keeps a "done" screen up until the citizen closes it; the host can go on now.
+      if (type === 'kycvs:result' && typeof token === 'string' && (status === 0 || status === 1 || status === 2)) {
+        resolve({ token, status });
       }
+      if (type === 'kycvs:deny') fail('denied', 'the citizen chose not to share');
+      if (type === 'kycvs:error' && (code === 'expired' || code === 'failed')) fail(code, `verification ${code}`);
+      if (type === 'kycvs:cancel' || type === 'kycvs:close') cancel();
     };
 
     // Only the handshake uses window messages: from our own frame's window and the service origin.
     const onWindowMessage = (event: MessageEvent) => {
       const target = modal.frame.contentWindow;
       if (port || !target || event.source !== target || event.origin !== serviceOrigin) return;
-      if (!isReadyMessage(event.data)) return;
+      // isReadyMessage's check, written out for the same reason.
+      if (event.data?.type !== 'kycvs:ready' || event.data.v !== PROTOCOL_VERSION) return;
       clearTimeout(readyTimer);
       const channel = new MessageChannel();
       port = channel.port1;
@@ -103,7 +102,7 @@ export function verify(options: VerifyOptions, scriptUrl: URL): Promise<VerifyRe
     modal.frame.addEventListener('load', () => {
       if (port) return;
       readyTimer = setTimeout(
-        () => fail(new KycVsError('blocked_origin', `${location.origin} may not embed the verification page`)),
+        () => fail('blocked_origin', `${location.origin} may not embed the verification page`),
         READY_GRACE_MS,
       );
     });

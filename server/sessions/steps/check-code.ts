@@ -1,7 +1,7 @@
 import { ApiError } from '../../errors.ts';
 import { otpMatches } from '../../otp/otp.ts';
 import type { Step } from '../flow-context.ts';
-import { DAY, lockedError, secondsUntilExpiry, wrongCodesPerMobile } from './locks.ts';
+import { lockedError, refuseWrongCode, secondsUntilExpiry } from './locks.ts';
 
 /**
  * The code must be the one stored. A wrong one counts against the session (locked at the last try)
@@ -9,7 +9,7 @@ import { DAY, lockedError, secondsUntilExpiry, wrongCodesPerMobile } from './loc
  */
 export const checkCode: Step<{ otp: string }> = async (ctx) => {
   const session = ctx.get('session');
-  const { secrets, sessions, counters, limits, events } = ctx.deps;
+  const { secrets, sessions, limits } = ctx.deps;
   if (session.otpHash !== null && otpMatches(secrets.otpKey, session.id, ctx.input.otp, session.otpHash)) return;
   const counted = await sessions.recordWrongOtp(session.id, limits.maxWrongOtpPerSession);
   if (counted === null) {
@@ -18,12 +18,6 @@ export const checkCode: Step<{ otp: string }> = async (ctx) => {
     if (now?.state === 'locked') throw lockedError(secondsUntilExpiry(session, ctx.now));
     throw new ApiError('invalid_state', 'This code was already checked.');
   }
-  const perMobile = await counters.hit(wrongCodesPerMobile(session.mobileHash!), limits.maxWrongOtpPerMobilePerDay, DAY, ctx.now);
-  const mobileLocked = perMobile.count >= limits.maxWrongOtpPerMobilePerDay;
-  const sessionLocked = counted.state === 'locked';
-  events.otpFailed(mobileLocked || sessionLocked);
-  // The mobile's lock lasts until its day of wrong codes rolls over; a session's until the session expires.
-  if (mobileLocked) throw lockedError(perMobile.retryAfter);
-  if (sessionLocked) throw lockedError(secondsUntilExpiry(session, ctx.now));
-  throw new ApiError('otp_invalid', 'That code is not right.', { attempts_left: limits.maxWrongOtpPerSession - counted.failedAttempts });
+  const holder = { expiresAt: session.expiresAt, mobileHash: session.mobileHash! };
+  await refuseWrongCode(ctx.deps, holder, { failedAttempts: counted.failedAttempts, locked: counted.state === 'locked' }, ctx.now);
 };

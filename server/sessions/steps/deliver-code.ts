@@ -1,3 +1,4 @@
+import type { LangCode } from '../../../protocol/languages.ts';
 import { otpSmsText } from '../../otp/otp.ts';
 import type { Step } from '../flow-context.ts';
 
@@ -6,13 +7,19 @@ import type { Step } from '../flow-context.ts';
  * registered or not, so the request path does the same work; the sending happens after the answer.
  */
 export const deliverCode: Step = (ctx) => {
-  const { limits, serviceHost, sms, events } = ctx.deps;
+  const { limits, serviceHost, historyUrl, clientTexts, sms, events } = ctx.deps;
   const session = ctx.has('session') ? ctx.get('session') : { ...ctx.get('newSession'), sends: 0 };
   const person = ctx.get('person');
+  // In the citizen's language (the frame's, or the one the backend gave; validated by the route's
+  // schema), with who asks and why as the verifier registered them in it. Co-WIN's API: English.
+  const { lang } = ctx.input as { lang?: LangCode };
+  const client = clientTexts.localize(ctx.get('client'), session.purpose, lang);
   const text = otpSmsText({
+    lang,
     code: ctx.get('code').otp,
-    clientName: ctx.get('client').name,
-    purpose: session.purpose,
+    clientName: client.name,
+    purpose: client.purpose,
+    historyUrl,
     embeddingHost: session.origin ? new URL(session.origin).host : null,
     serviceHost,
     validMinutes: Math.ceil(limits.otpTtlSeconds / 60),

@@ -1,4 +1,4 @@
-import { pairwiseSubject } from '../../consent/subject.ts';
+import { beneficiaryRef, pairwiseSubject } from '../../consent/subject.ts';
 import { generateOtp, hashOtp } from '../../otp/otp.ts';
 import type { Step } from '../flow-context.ts';
 
@@ -13,7 +13,7 @@ export const issueCode: Step = (ctx) => {
   const person = ctx.get('person');
   const { match } = ctx.get('record');
   const otp = generateOtp();
-  const personRef = match ? `b:${match.beneficiaryId}` : `m:${person.mobileKey}:${person.nameKey}`;
+  const personRef = match ? beneficiaryRef(match.beneficiaryId) : `m:${person.mobileKey}:${person.nameKey}`;
   ctx.set('code', {
     otp,
     issue: {

@@ -41,6 +41,15 @@ describe('issueTicket', () => {
     }
   });
 
+  test('the session remembers whom the ticket went to: only the frame’s may later correct the name', async () => {
+    const frame = await kit.session('otp_sent', { person: PEOPLE.stranger });
+    await ticket(frame.session);
+    assert.equal((await kit.reload(frame.session.id)).ticketHolder, 'frame');
+    const backend = await kit.session('otp_sent', { person: PEOPLE.stranger });
+    await ticket(backend.session, await kit.backend());
+    assert.equal((await kit.reload(backend.session.id)).ticketHolder, 'backend');
+  });
+
   test('of two concurrent checks of one code, one gets a ticket, the other invalid_state', async () => {
     const { session } = await kit.session('otp_sent');
     const results = await Promise.allSettled([ticket(session), ticket(session)]);

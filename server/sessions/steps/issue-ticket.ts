@@ -12,7 +12,9 @@ export const issueTicket: Step = async (ctx) => {
   const session = ctx.get('session');
   const ticket = newConsentTicket();
   const ticketHash = hashConsentTicket(ctx.deps.secrets.otpKey, session.id, ticket);
-  if (!(await ctx.deps.sessions.markVerified(session.id, session.otpHash!, ticketHash))) {
+  // Whom the ticket went to: only the frame's holder of the code may later correct the name.
+  const holder = ctx.caller.apiClient ? 'backend' : 'frame';
+  if (!(await ctx.deps.sessions.markVerified(session.id, session.otpHash!, ticketHash, holder))) {
     throw new ApiError('invalid_state', 'This code was already checked.');
   }
   const answer: VerifyOtpResponse = { consent_ticket: ticket };

@@ -1,4 +1,6 @@
 import { ApiError } from '../../errors.ts';
+import type { Limits } from '../../quotas/limits.ts';
+import type { FlowDeps } from '../flow-context.ts';
 
 export const DAY = 86_400;
 
@@ -15,4 +17,51 @@ export function secondsUntilExpiry(session: { expiresAt: number }, now: number):
 /** Too many wrong codes: for this session, or for the mobile in the last day. */
 export function lockedError(retryAfter: number): ApiError {
   return new ApiError('otp_locked', 'Too many wrong codes: this verification is locked.', { retry_after: retryAfter });
+}
+
+/** A mobile with too many wrong codes in the last day gets no code and no check, in any session or sign-in. */
+export async function refuseIfMobileLocked(deps: Pick<FlowDeps, 'counters' | 'limits'>, mobileHash: Buffer): Promise<void> {
+  const fails = await deps.counters.peek(wrongCodesPerMobile(mobileHash), deps.limits.maxWrongOtpPerMobilePerDay, DAY);
+  if (!fails.allowed) throw lockedError(fails.retryAfter);
+}
+
+/** What a code is checked in: the check's session, or a sign-in to the citizen's own history (server/me/). */
+export interface CodeHolder {
+  expiresAt: number;
+  mobileHash: Buffer;
+  sends: number;
+  otpSentAt: number | null;
+}
+
+/** A holder sends a handful of codes, each at least `resendAfterSeconds` after the last. */
+export function refuseSend(holder: Omit<CodeHolder, 'mobileHash'>, limits: Limits, now: number): void {
+  if (holder.sends >= limits.maxSendsPerSession) {
+    throw new ApiError('send_limit_reached', 'No more codes can be sent in this verification. Start again later.', {
+      retry_after: secondsUntilExpiry(holder, now),
+    });
+  }
+  if (holder.otpSentAt === null) return;
+  const wait = Math.ceil((holder.otpSentAt + limits.resendAfterSeconds * 1000 - now) / 1000);
+  if (wait > 0) throw new ApiError('resend_too_soon', `Wait ${wait} s before asking for a new code.`, { retry_after: wait });
+}
+
+/**
+ * After a wrong code was counted against its holder (locked at the last try): counts it against the
+ * mobile for the day too, so guessing across many sessions or sign-ins gains nothing, and throws
+ * the answer — the mobile's lock, the holder's lock, or the tries left.
+ */
+export async function refuseWrongCode(
+  deps: Pick<FlowDeps, 'counters' | 'limits' | 'events'>,
+  holder: Pick<CodeHolder, 'expiresAt' | 'mobileHash'>,
+  counted: { failedAttempts: number; locked: boolean },
+  now: number,
+): Promise<never> {
+  const { counters, limits, events } = deps;
+  const perMobile = await counters.hit(wrongCodesPerMobile(holder.mobileHash), limits.maxWrongOtpPerMobilePerDay, DAY, now);
+  const mobileLocked = perMobile.count >= limits.maxWrongOtpPerMobilePerDay;
+  events.otpFailed(mobileLocked || counted.locked);
+  // The mobile's lock lasts until its day of wrong codes rolls over; a holder's until it expires.
+  if (mobileLocked) throw lockedError(perMobile.retryAfter);
+  if (counted.locked) throw lockedError(secondsUntilExpiry(holder, now));
+  throw new ApiError('otp_invalid', 'That code is not right.', { attempts_left: limits.maxWrongOtpPerSession - counted.failedAttempts });
 }

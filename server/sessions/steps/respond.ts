@@ -1,19 +1,39 @@
-import type { CreateSessionResponse, SessionContext, SessionView } from '../../../protocol/api.ts';
-import type { Step } from '../flow-context.ts';
+import type { CreateSessionResponse, PublicClient, SessionContext, SessionView } from '../../../protocol/api.ts';
+import type { LangCode } from '../../../protocol/languages.ts';
+import type { FlowContext, Step } from '../flow-context.ts';
 import { isExpired } from '../session-store.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** `201` to `POST /v1/sessions`: the id, its expiry, who asks and why; and the code's timings if one was sent. */
+/**
+ * Who asks and why. Asked for in a language (`lang`: the frame always asks), in that language where
+ * the verifier registered it, else English, saying which: the frame marks English inside another
+ * language's page so a screen reader switches voice.
+ */
+function publicClient(ctx: FlowContext, purpose: string): PublicClient {
+  const client = ctx.get('client');
+  const { lang } = ctx.input as { lang?: LangCode };
+  if (lang === undefined) return { id: client.id, name: client.name, purpose };
+  const shown = ctx.deps.clientTexts.localize(client, purpose, lang);
+  return {
+    id: client.id,
+    name: shown.name,
+    purpose: shown.purpose,
+    name_lang: shown.nameLang,
+    ...(shown.purposeLang && { purpose_lang: shown.purposeLang }),
+  };
+}
+
+/** `201` to `POST /v1/sessions`: the id, its expiry, who asks and why; the code's timings if one was sent; the link for a backend's session. */
 export const respondCreated: Step = (ctx) => {
   const session = ctx.get('newSession');
-  const client = ctx.get('client');
   const answer: CreateSessionResponse = {
     session_id: session.id,
     expires_at: iso(session.expiresAt),
-    client: { id: client.id, name: client.name, purpose: session.purpose },
+    client: publicClient(ctx, session.purpose),
   };
   if (ctx.has('codeSent')) answer.otp = ctx.get('codeSent');
+  if (ctx.has('verificationUrl')) answer.verification_url = ctx.get('verificationUrl');
   ctx.answer = answer;
 };
 
@@ -25,10 +45,9 @@ export const respondCodeSent: Step = (ctx) => {
 /** What the frame may read of a session it was handed: who asks and why, nothing about the person. */
 export const respondContext: Step = (ctx) => {
   const session = ctx.get('session');
-  const client = ctx.get('client');
   const answer: SessionContext = {
     session_id: session.id,
-    client: { id: client.id, name: client.name, purpose: session.purpose },
+    client: publicClient(ctx, session.purpose),
     state: session.state,
     expires_at: iso(session.expiresAt),
   };

@@ -17,7 +17,7 @@ import { type Services, createServices } from '../../services.ts';
 import { hashConsentTicket, newConsentTicket } from '../../consent/ticket.ts';
 import type { Caller } from '../caller.ts';
 import { FlowContext, type FlowDeps, type IssuedCode, runSteps } from '../flow-context.ts';
-import type { NewSession, Session } from '../session-store.ts';
+import type { NewSession, Session, TicketHolder } from '../session-store.ts';
 import { issueCode } from './issue-code.ts';
 import { keyPerson } from './key-person.ts';
 import { lookUpRecord } from './look-up-record.ts';
@@ -61,6 +61,8 @@ export interface SessionOptions {
   fixedBy?: 'backend' | 'citizen';
   createdAt?: number;
   expiresAt?: number;
+  /** Whom the consent ticket went to (from 'verified' on). Default: the frame. */
+  ticketHolder?: TicketHolder;
   /** Overrides of the stored code's times. */
   otpSentAt?: number;
   otpExpiresAt?: number;
@@ -170,7 +172,8 @@ export async function openStepKit(limits: Partial<Limits> = {}): Promise<StepKit
       return { session: await reload(fresh.id), otp: code.otp, ticket: null };
     }
     const ticket = newConsentTicket();
-    assert.ok(await services.sessions.markVerified(fresh.id, code.issue.otpHash, hashConsentTicket(deps.secrets.otpKey, fresh.id, ticket)));
+    const ticketHash = hashConsentTicket(deps.secrets.otpKey, fresh.id, ticket);
+    assert.ok(await services.sessions.markVerified(fresh.id, code.issue.otpHash, ticketHash, o.ticketHolder ?? 'frame'));
     if (state === 'completed') await runSteps(ctx({}, { session: await reload(fresh.id) }), [signToken, recordDisclosure('allow')]);
     if (state === 'denied') await runSteps(ctx({}, { session: await reload(fresh.id) }), [recordRefusal]);
     return { session: await reload(fresh.id), otp: code.otp, ticket };

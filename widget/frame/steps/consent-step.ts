@@ -10,9 +10,12 @@ import { VisibilityGuard } from '../visibility.ts';
 export class ConsentStep extends LightElement {
   static override properties = {
     client: {},
+    issuer: {},
     busy: { type: Boolean },
   };
   declare client: string;
+  /** Who runs the service and signs the fact. */
+  declare issuer: string;
   declare busy: boolean;
 
   readonly #guard = new VisibilityGuard(this);
@@ -31,7 +34,7 @@ export class ConsentStep extends LightElement {
     const off = !this.#guard.armed;
     return html`
       <h2 tabindex="-1">${t.consentHeading}</h2>
-      <p>${t.consentIntro(this.client)}</p>
+      <p>${t.consentIntro(this.client, this.issuer)}</p>
       <p class="fact">${t.consentWhat}</p>
       <p>${t.consentNothingElse}</p>
       <div class="actions sticky">

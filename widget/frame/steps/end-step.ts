@@ -2,9 +2,16 @@ import { html } from 'lit';
 import type { VaccinationStatus } from '../../../protocol/api.ts';
 import { LightElement } from '../light-element.ts';
 
+/** The citizen's history page on this service (the frame is served under /widget/), in the page's language. */
+function historyUrl(): string {
+  const url = new URL('../me/', location.href);
+  url.search = new URLSearchParams({ lang: document.documentElement.lang }).toString();
+  return url.href;
+}
+
 /**
  * A last screen, after a share or when the check cannot go on: a heading, a sentence, what was
- * shared (after a share), and Close when framed.
+ * shared and where to see every check of one's status (after a share), and Close when framed.
  */
 export class EndStep extends LightElement {
   static override properties = {
@@ -30,6 +37,7 @@ export class EndStep extends LightElement {
         ? ''
         : html`<p class="status" data-status=${this.shared}>${this.t.youShared(this.t.statuses[this.shared])}</p>`}
       <p>${this.text}</p>
+      ${this.shared === undefined ? '' : html`<p><a href=${historyUrl()} target="_blank" rel="noopener">${this.t.whoChecked}</a></p>`}
       ${this.closable
         ? html`<div class="actions">
             <button class="primary" type="button" @click=${() => this.emit('kycvs-close')}>${this.t.close}</button>

@@ -2,11 +2,13 @@ import { html, type PropertyValues } from 'lit';
 import { OTP_LENGTH } from '../../../protocol/api.ts';
 import { Countdown } from '../countdown.ts';
 import type { Field, SentOtp } from '../flow.ts';
+import { formatFor } from '../../i18n/format.ts';
 import { LightElement } from '../light-element.ts';
 import { formatMobile } from '../mobile.ts';
 import { receiveSmsCode } from '../web-otp.ts';
 
-const minutes = (seconds: number) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+/** A code reaches a registered mobile within this; after it, the step says what else to try. */
+export const NO_CODE_AFTER_MS = 60_000;
 
 /**
  * One OTP field (split boxes break SMS autofill), with the code's expiry and a resend countdown.
@@ -26,6 +28,7 @@ export class OtpStep extends LightElement {
 
   readonly #expiry = new Countdown(this);
   readonly #resend = new Countdown(this);
+  readonly #noCode = new Countdown(this);
   #webOtp: AbortController | undefined;
 
   focusStart(): void {
@@ -36,6 +39,7 @@ export class OtpStep extends LightElement {
     if (changed.has('sent')) {
       this.#expiry.start(this.sent.expires_in);
       this.#resend.start(this.sent.resend_after);
+      this.#noCode.until(this.sent.sentAt + NO_CODE_AFTER_MS);
       this.#listenForSms();
     }
   }
@@ -69,6 +73,9 @@ export class OtpStep extends LightElement {
     const { t } = this;
     const expiresIn = this.#expiry.seconds;
     const resendIn = this.#resend.seconds;
+    // The same for every number, registered or not: only the frame's own clock decides it.
+    const noCode = this.#noCode.seconds === 0;
+    const minutes = formatFor(document.documentElement.lang || 'en').minutesSeconds;
     return html`
       <form novalidate @submit=${this.#submit}>
         <h2 tabindex="-1">${t.otpHeading}</h2>
@@ -87,6 +94,14 @@ export class OtpStep extends LightElement {
           <button type="button" @click=${() => this.emit('kycvs-cancel')}>${t.cancel}</button>
         </div>
         <p id="kycvs-resend-wait" class="hint">${resendIn > 0 ? t.resendIn(resendIn) : ''}</p>
+        <!-- Laid out from the start, unseen (the ghost holds the text's place), so showing it changes
+             no height: the host, which sees the frame's size, learns nothing from it (app.ts). -->
+        <div class="no-code">
+          <p class="hint ghost" aria-hidden="true">${t.noCode}</p>
+          <p class="hint" aria-live="polite">${noCode ? t.noCode : ''}</p>
+          <button type="button" class=${noCode ? '' : 'unseen'} ?disabled=${this.busy}
+            @click=${() => this.emit('kycvs-change-number')}>${t.changeNumber}</button>
+        </div>
       </form>
     `;
   }
