@@ -54,11 +54,29 @@ test('switching to Hindi re-renders the step with what was typed; the SMS is in 
   await expect(frame.getByRole('button', { name: 'साझा करें', exact: true })).toBeVisible();
 });
 
-test('a language the railway registered nothing in: English who-asks, marked lang="en" inside the Hindi page', async ({ page, stack }) => {
+test('a language the railway registered nothing in: English who-asks, marked lang="en" inside the Hindi page, in the header and in the steps\' sentences', async ({ page, stack }) => {
   // No Hindi text for the railway: what a verifier that registered only English looks like.
   stack.service.services.flowDeps.clientTexts.set('demo-railway', 'hi', { name: null, purpose: null });
   const frame = await openRailway(page, stack, { lang: 'hi' });
   await expect(frame.locator('html')).toHaveAttribute('lang', 'hi');
   await expect(frame.locator('header [lang="en"]', { hasText: 'Demo Railways' })).toBeVisible();
   await expect(frame.locator('header .purpose [lang="en"]')).toHaveText('Boarding a train');
+
+  // The consent step's sentence names the verifier: the English name inside it is marked too.
+  const person = PEOPLE.asha;
+  await frame.getByLabel('मोबाइल नंबर', { exact: true }).fill(person.mobile);
+  await frame.getByLabel('नाम', { exact: true }).fill(person.name);
+  const seen = stack.service.services.outbox!.list(person.mobile).length;
+  await frame.getByRole('button', { name: 'OTP भेजें' }).click();
+  await frame.getByLabel('OTP', { exact: true }).fill(await stack.otp(person.mobile, seen));
+  await frame.getByRole('button', { name: 'सत्यापित करें' }).click();
+  const intro = frame.getByText('साझा करने पर Demo Railways को केवल एक जानकारी मिलेगी', { exact: false });
+  await expect(intro).toBeVisible();
+  await expect(intro.locator('[lang="en"]')).toHaveText('Demo Railways');
+
+  // And the done step's.
+  await frame.getByRole('button', { name: 'साझा करें', exact: true }).click();
+  const done = frame.getByText('Demo Railways को आपकी टीकाकरण स्थिति मिल गई है।');
+  await expect(done).toBeVisible();
+  await expect(done.locator('[lang="en"]')).toHaveText('Demo Railways');
 });

@@ -235,6 +235,7 @@ export const meOtpRequest = named(
   z.strictObject({
     mobile,
     sign_in_id: z.string().min(1).max(64).optional().describe('A resend: the sign-in the first code started (its mobile must be the same)'),
+    lang: langCode.optional().describe('The language of the SMS: the page’s (default English)'),
   }),
   'MeOtpRequest',
   'Sign in to your own history: a code to the mobile (a new sign-in, or a resend on one).',

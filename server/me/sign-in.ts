@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { nanoid } from 'nanoid';
 import type { MeOtpResponse } from '../../protocol/api.ts';
+import type { LangCode } from '../../protocol/languages.ts';
 import { ApiError } from '../errors.ts';
 import { generateOtp, hashOtp, otpMatches } from '../otp/otp.ts';
 import type { Caller } from '../sessions/caller.ts';
@@ -46,7 +47,7 @@ export class MeSignIn {
   }
 
   /** A code to the mobile, new or resent. The same answer, and the same work, whether or not anyone is registered on it. */
-  async sendCode(input: { mobile: string; sign_in_id?: string | undefined }, caller: Caller): Promise<MeOtpResponse> {
+  async sendCode(input: { mobile: string; sign_in_id?: string | undefined; lang?: LangCode | undefined }, caller: Caller): Promise<MeOtpResponse> {
     const { limits, secrets, registry, sms, events } = this.#deps;
     // A sign-in is about a mobile, not a person: no name (the lock and the quotas look at the mobile only).
     const ctx = new FlowContext(this.#deps, caller, { mobile: input.mobile, name: '' });
@@ -66,7 +67,7 @@ export class MeSignIn {
     } else {
       await this.#store.create({ id, mobileHash, createdAt: ctx.now, expiresAt: ctx.now + this.#deps.sessionTtlSeconds * 1000, ...code });
     }
-    const text = signInSmsText({ code: otp, serviceHost: this.#deps.serviceHost, validMinutes: Math.ceil(limits.otpTtlSeconds / 60) });
+    const text = signInSmsText({ code: otp, serviceHost: this.#deps.serviceHost, validMinutes: Math.ceil(limits.otpTtlSeconds / 60), lang: input.lang });
     if ((await registry.lookupKeyed(mobileHash, '')).registered) sms.dispatch({ to: input.mobile, text }, { sessionId: id });
     events.otpSent();
     return {

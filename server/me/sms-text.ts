@@ -1,12 +1,10 @@
+import type { LangCode } from '../../protocol/languages.ts';
+import { SIGN_IN_SMS_TEMPLATES, withWebOtpLine } from '../sms/templates.ts';
+
 /**
- * The sign-in text: says what the code opens (the citizen's own history, no one else's check), so a
- * code asked for by someone else is recognisable as such. The last line is the WebOTP format: the
- * /me/ page is a top-level page on the service's own origin.
+ * The sign-in text, in the page's language (server/sms/templates.ts). The last line is the WebOTP
+ * format for the service's own origin only: the /me/ page is a top-level page there, never framed.
  */
-export function signInSmsText(t: { code: string; serviceHost: string; validMinutes: number }): string {
-  return [
-    `${t.code} is your KYC-VS code to see who checked your vaccination status.`,
-    `Valid ${t.validMinutes} min. Do not share it with anyone.`,
-    `@${t.serviceHost} #${t.code}`,
-  ].join('\n');
+export function signInSmsText(t: { code: string; serviceHost: string; validMinutes: number; lang?: LangCode | undefined }): string {
+  return withWebOtpLine(SIGN_IN_SMS_TEMPLATES[t.lang ?? 'en'](t), { code: t.code, serviceHost: t.serviceHost });
 }

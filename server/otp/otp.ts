@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { OTP_LENGTH } from '../../protocol/api.ts';
 import type { LangCode } from '../../protocol/languages.ts';
-import { OTP_SMS_TEMPLATES, type OtpSmsFields } from '../sms/templates.ts';
+import { OTP_SMS_TEMPLATES, type OtpSmsFields, withWebOtpLine } from '../sms/templates.ts';
 import { keyedHash, keyedHashMatches } from '../store/secrets.ts';
 
 /** A fresh one-time code from the CSPRNG, uniformly distributed over all 6-digit strings. */
@@ -32,7 +32,5 @@ export interface OtpSmsText extends OtpSmsFields {
  * the WebOTP origin-bound format, the same in every language, so a browser may offer autofill.
  */
 export function otpSmsText(t: OtpSmsText): string {
-  const lines: string[] = OTP_SMS_TEMPLATES[t.lang ?? 'en'](t);
-  lines.push(t.embeddingHost ? `@${t.embeddingHost} #${t.code} @${t.serviceHost}` : `@${t.serviceHost} #${t.code}`);
-  return lines.join('\n');
+  return withWebOtpLine(OTP_SMS_TEMPLATES[t.lang ?? 'en'](t), t);
 }

@@ -83,3 +83,37 @@ export const OTP_SMS_TEMPLATES: Record<LangCode, OtpSmsTemplate> = {
     `কোনে পৰীক্ষা কৰিলে: ${f.historyUrl}`,
   ],
 };
+
+export interface SignInSmsFields {
+  code: string;
+  validMinutes: number;
+}
+
+// The /me/ sign-in code: says what the code opens (the citizen's own history, no one else's check),
+// so a code asked for by someone else is recognisable as such. Made of words already in use: the
+// code sentence and "do not share" line of the check's text above, and the /me/ page's own heading
+// (widget/me/i18n/<code>.ts `historyHeading`) in brackets, where the check's text puts its purpose.
+export const SIGN_IN_SMS_TEMPLATES: Record<LangCode, (f: SignInSmsFields) => [string, string]> = {
+  en: (f) => [`${f.code} is your KYC-VS code to see who checked your vaccination status.`, `Valid ${f.validMinutes} min. Do not share it with anyone.`],
+  hi: (f) => [`${f.code} आपका KYC-VS कोड है (आपकी टीकाकरण स्थिति किसने जाँची)।`, `कोड किसी को न बताएँ।`],
+  bn: (f) => [`${f.code} আপনার KYC-VS কোড (আপনার টিকাকরণের অবস্থা কে যাচাই করেছে)।`, `কোড কাউকে জানাবেন না।`],
+  gu: (f) => [`${f.code} તમારો KYC-VS કોડ છે (તમારી રસીકરણ સ્થિતિ કોણે ચકાસી).`, `કોઈને કહેશો નહીં.`],
+  kn: (f) => [`${f.code} ನಿಮ್ಮ KYC-VS ಕೋಡ್ (ನಿಮ್ಮ ಲಸಿಕೆ ಸ್ಥಿತಿಯನ್ನು ಯಾರು ಪರಿಶೀಲಿಸಿದರು).`, `ಯಾರಿಗೂ ಹೇಳಬೇಡಿ.`],
+  ml: (f) => [`${f.code}: KYC-VS കോഡ് (നിങ്ങളുടെ വാക്സിനേഷൻ നില ആരൊക്കെ പരിശോധിച്ചു).`, `ആരോടും പറയരുത്.`],
+  mr: (f) => [`${f.code} हा तुमचा KYC-VS कोड आहे (तुमची लसीकरण स्थिती कोणी तपासली).`, `कोणालाही सांगू नका.`],
+  or: (f) => [`${f.code} ଆପଣଙ୍କ KYC-VS କୋଡ (ଆପଣଙ୍କ ଟୀକାକରଣ ସ୍ଥିତି କିଏ ଯାଞ୍ଚ କଲା)।`, `କୋଡ କାହାକୁ କୁହନ୍ତୁ ନାହିଁ।`],
+  pa: (f) => [`${f.code} ਤੁਹਾਡਾ KYC-VS ਕੋਡ ਹੈ (ਤੁਹਾਡੀ ਟੀਕਾਕਰਨ ਸਥਿਤੀ ਕਿਸ ਨੇ ਜਾਂਚੀ)।`, `ਕਿਸੇ ਨੂੰ ਨਾ ਦੱਸੋ।`],
+  ta: (f) => [`${f.code}: KYC-VS குறியீடு (உங்கள் தடுப்பூசி நிலையைச் சரிபார்த்தவர்கள்).`, `யாருக்கும் சொல்லாதீர்.`],
+  te: (f) => [`${f.code} మీ KYC-VS కోడ్ (మీ టీకా స్థితిని ఎవరు తనిఖీ చేశారు).`, `ఎవరికీ చెప్పవద్దు.`],
+  as: (f) => [`${f.code} আপোনাৰ KYC-VS ক’ড (আপোনাৰ টীকাকৰণৰ স্থিতি কোনে পৰীক্ষা কৰিলে)।`, `ক’ড কাকো নক’ব।`],
+};
+
+/**
+ * A text as sent: the readable lines, then the WebOTP origin-bound line last, the same in every
+ * language, so a browser may offer autofill. `embeddingHost`: the page that embeds the frame, when
+ * there is one (the frame's origin, the service, comes after it).
+ */
+export function withWebOtpLine(lines: readonly string[], t: { code: string; serviceHost: string; embeddingHost?: string | null | undefined }): string {
+  const webOtp = t.embeddingHost ? `@${t.embeddingHost} #${t.code} @${t.serviceHost}` : `@${t.serviceHost} #${t.code}`;
+  return [...lines, webOtp].join('\n');
+}

@@ -188,7 +188,7 @@ export class KycVsApp extends LightElement {
     const alerts = [`${t.nameMissed} ${t.nameTriesLeft(NAME_TRIES_PER_SESSION - 1)}`, ...Object.values(t.errors)];
     const alert = html`<p class="alert">${alerts.reduce((a, b) => (b.length > a.length ? b : a))}</p>`;
     render(
-      html`<div>${alert}<kycvs-consent-step .t=${t} .client=${client.name} .issuer=${issuer}></kycvs-consent-step></div>
+      html`<div>${alert}<kycvs-consent-step .t=${t} .client=${client} .pageLang=${this.#flow.lang} .issuer=${issuer}></kycvs-consent-step></div>
         <div>${alert}<kycvs-correction-step .t=${t} .correction=${TALLEST_CORRECTION}></kycvs-correction-step></div>`,
       probe,
     );
@@ -210,13 +210,13 @@ export class KycVsApp extends LightElement {
         return html`<kycvs-otp-step data-step .t=${t} .mobile=${this.#flow.sentTo}
           .sent=${sent} .busy=${busy} .invalid=${invalid}></kycvs-otp-step>`;
       case 'consent':
-        return html`<kycvs-consent-step data-step .t=${t} .client=${client.name} .issuer=${this.#flow.issuer}
+        return html`<kycvs-consent-step data-step .t=${t} .client=${client} .pageLang=${this.#flow.lang} .issuer=${this.#flow.issuer}
           .busy=${busy}></kycvs-consent-step>`;
       case 'correction':
         return html`<kycvs-correction-step data-step .t=${t} .correction=${this.#flow.correction} .busy=${busy}
           .invalid=${invalid}></kycvs-correction-step>`;
       case 'done':
-        return html`<kycvs-end-step data-step .t=${t} .heading=${t.doneHeading} .text=${t.doneText(client.name)}
+        return html`<kycvs-end-step data-step .t=${t} .heading=${t.doneHeading} .text=${sentenceWith(t.doneText, inLang(client.name, client.nameLang, this.#flow.lang))}
           .shared=${shared} .closable=${true}></kycvs-end-step>`;
       case 'ended':
         return html`<kycvs-end-step data-step .t=${t} .heading=${t.errorHeading} .text=${ended?.text ?? ''}

@@ -4,28 +4,32 @@
 import { html, render } from 'lit';
 import type { Catalog } from '../i18n/index.ts';
 import type { Ending } from './channel.ts';
+import { inLang, sentenceWith, type ShownClient } from './client-text.ts';
 import type { EndStep } from './steps/end-step.ts';
 import './steps/end-step.ts';
 
 interface Shown {
   t: Catalog;
-  client: { name: string; purpose: string };
+  client: ShownClient;
+  lang: string;
 }
 
-export async function showEnding(app: HTMLElement, { t, client }: Shown, ending: Ending): Promise<void> {
+export async function showEnding(app: HTMLElement, { t, client, lang }: Shown, ending: Ending): Promise<void> {
+  // The verifier's name, marked English where it has no text in the page's language (as in the frame).
+  const name = inLang(client.name, client.nameLang, lang);
   const [heading, text] =
     ending.type === 'kycvs:result'
-      ? [t.doneHeading, t.linkDone(client.name)]
+      ? [t.doneHeading, sentenceWith(t.linkDone, name)]
       : ending.type === 'kycvs:deny'
-        ? [t.linkDeniedHeading, t.linkDenied(client.name)]
-        : [t.linkEndedHeading, t.linkEnded(client.name)];
+        ? [t.linkDeniedHeading, sentenceWith(t.linkDenied, name)]
+        : [t.linkEndedHeading, sentenceWith(t.linkEnded, name)];
   const shared = ending.type === 'kycvs:result' ? ending.status : undefined;
   const page = document.createElement('div');
   page.className = 'ending';
   render(
     html`<header class="header">
-        <p class="asker">${t.asks(client.name)}</p>
-        <p class="purpose">${t.purpose}: ${client.purpose}</p>
+        <p class="asker">${sentenceWith(t.asks, name)}</p>
+        <p class="purpose">${t.purpose}: ${inLang(client.purpose, client.purposeLang, lang)}</p>
       </header>
       <main>
         <kycvs-end-step .t=${t} .heading=${heading} .text=${text} .shared=${shared} .closable=${false}></kycvs-end-step>

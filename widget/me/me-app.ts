@@ -123,7 +123,7 @@ export class MeApp extends LitElement {
       return;
     }
     void this.#run(async () => {
-      this.#sent = await meApi.sendOtp({ mobile });
+      this.#sent = await meApi.sendOtp({ mobile, lang: this.#lang });
       this.#mobile = mobile;
       this.#resend.start(this.#sent.resend_after);
       this.view = 'code';
@@ -132,7 +132,7 @@ export class MeApp extends LitElement {
 
   #resendCode(): void {
     void this.#run(async () => {
-      this.#sent = await meApi.sendOtp({ mobile: this.#mobile, sign_in_id: this.#sent!.sign_in_id });
+      this.#sent = await meApi.sendOtp({ mobile: this.#mobile, sign_in_id: this.#sent!.sign_in_id, lang: this.#lang });
       this.#resend.start(this.#sent.resend_after);
       this.alert = this.t!.resent;
     });

@@ -1,4 +1,5 @@
 import { html } from 'lit';
+import { inLang, sentenceWith, type ShownClient } from '../client-text.ts';
 import { LightElement } from '../light-element.ts';
 import { VisibilityGuard } from '../visibility.ts';
 
@@ -9,11 +10,14 @@ import { VisibilityGuard } from '../visibility.ts';
  */
 export class ConsentStep extends LightElement {
   static override properties = {
-    client: {},
+    client: { attribute: false },
+    pageLang: {},
     issuer: {},
     busy: { type: Boolean },
   };
-  declare client: string;
+  declare client: ShownClient;
+  /** The frame's language: a name not in it is marked with its own. */
+  declare pageLang: string;
   /** Who runs the service and signs the fact. */
   declare issuer: string;
   declare busy: boolean;
@@ -34,7 +38,7 @@ export class ConsentStep extends LightElement {
     const off = !this.#guard.armed;
     return html`
       <h2 tabindex="-1">${t.consentHeading}</h2>
-      <p>${t.consentIntro(this.client, this.issuer)}</p>
+      <p>${sentenceWith((client) => t.consentIntro(client, this.issuer), inLang(this.client.name, this.client.nameLang, this.pageLang))}</p>
       <p class="fact">${t.consentWhat}</p>
       <p>${t.consentNothingElse}</p>
       <div class="actions sticky">

@@ -1,4 +1,4 @@
-import { html } from 'lit';
+import { html, type TemplateResult } from 'lit';
 import type { VaccinationStatus } from '../../../protocol/api.ts';
 import { LightElement } from '../light-element.ts';
 
@@ -21,7 +21,8 @@ export class EndStep extends LightElement {
     closable: { type: Boolean },
   };
   declare heading: string;
-  declare text: string;
+  /** A template when it names the verifier in another language than the page's (client-text.ts). */
+  declare text: TemplateResult | string;
   /** The status the citizen shared, shown only now that they have chosen. */
   declare shared: VaccinationStatus | undefined;
   declare closable: boolean;
