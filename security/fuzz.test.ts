@@ -162,6 +162,22 @@ interface Outcome {
   contentType: string;
 }
 
+/**
+ * fetch, sent once more when a kept-alive socket turns out to have been closed by the server
+ * while idle (its keep-alive timeout and the client's raced on a starved machine): the server never
+ * saw that request, so it says nothing about the service.
+ */
+async function fetchOnLiveSocket(url: URL, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const cause = (err as Error).cause as { code?: string; message?: string } | undefined;
+    const idleSocketClosed = cause?.code === 'UND_ERR_SOCKET' && cause.message === 'other side closed';
+    if (!idleSocketClosed || init.body instanceof ReadableStream) throw err;
+    return fetch(url, init);
+  }
+}
+
 async function send(r: FuzzRequest): Promise<Outcome | null> {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) headers[k] = v;
@@ -170,7 +186,7 @@ async function send(r: FuzzRequest): Promise<Outcome | null> {
     // Concatenated, never resolved: a path like "//host/x" must not turn into another host.
     const url = new URL(`${server.url}${r.path.startsWith('/') ? '' : '/'}${r.path}`);
     if (url.origin !== new URL(server.url).origin) throw new Error(`refusing to send off the server: ${url.origin}`);
-    const res = await fetch(url, { method: r.method, headers, body: payload });
+    const res = await fetchOnLiveSocket(url, { method: r.method, headers, body: payload });
     return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') ?? '' };
   } catch (err) {
     // The server may cut off an upload it refused early (413 on a huge body): the client then
