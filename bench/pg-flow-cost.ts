@@ -13,6 +13,7 @@
 import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { RedisRateCounter } from '../server/quotas/redis-rate-counter.ts';
 import { TRANSITIONS, fromStatesSql } from '../server/sessions/transitions.ts';
 import { migrate } from '../server/store/postgres/migrate.ts';
 import { createPool } from '../server/store/postgres/pool.ts';
@@ -300,52 +301,8 @@ async function postgresCpuSeconds(client: pg.ClientBase, applicationName: string
 }
 
 // ---------------------------------------------------------------------------------------------
-// Redis: the same sub-window counters as one Lua script (atomic: Redis runs one script at a time).
-
-/**
- * KEYS: the quotas' keys; ARGV: now, then per quota (limit, window ms, sub-window ms). A quota is one
- * hash, field = a sub-window's start, value = its count. Sums the fields inside the window (the
- * same k + 1 sub-windows as SqliteRateCounter), refuses with the first full quota's index, else
- * increments every current sub-window, drops the fields no window reaches any more, and sets the
- * key's TTL: no pruning job, an idle quota disappears by itself.
- */
-const HIT_ALL_LUA = `
-local now = tonumber(ARGV[1])
-local pending, stale = {}, {}
-for i = 1, #KEYS do
-  local limit, window, sub = tonumber(ARGV[3*i - 1]), tonumber(ARGV[3*i]), tonumber(ARGV[3*i + 1])
-  local oldest = math.floor((now - window) / sub) * sub
-  local newest = math.floor(now / sub) * sub + sub
-  local count = pending[KEYS[i]] or 0
-  local fields = redis.call('HGETALL', KEYS[i])
-  stale[i] = {}
-  for j = 1, #fields, 2 do
-    local start = tonumber(fields[j])
-    if start < oldest then stale[i][#stale[i] + 1] = fields[j]
-    elseif start <= newest then count = count + tonumber(fields[j + 1]) end
-  end
-  if count >= limit then return i end
-  pending[KEYS[i]] = (pending[KEYS[i]] or 0) + 1
-end
-for i = 1, #KEYS do
-  local window, sub = tonumber(ARGV[3*i]), tonumber(ARGV[3*i + 1])
-  redis.call('HINCRBY', KEYS[i], math.floor(now / sub) * sub, 1)
-  if #stale[i] > 0 then redis.call('HDEL', KEYS[i], unpack(stale[i])) end
-  redis.call('PEXPIRE', KEYS[i], window + 2 * sub)
-end
-return 0`;
-
-/** Sums a quota's sub-windows without counting (RateCounter.peek). ARGV: now, window ms, sub-window ms. */
-const PEEK_LUA = `
-local now, window, sub = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local oldest, newest = math.floor((now - window) / sub) * sub, math.floor(now / sub) * sub + sub
-local count = 0
-local fields = redis.call('HGETALL', KEYS[1])
-for j = 1, #fields, 2 do
-  local start = tonumber(fields[j])
-  if start >= oldest and start <= newest then count = count + tonumber(fields[j + 1]) end
-end
-return count`;
+// Redis: the service's own RedisRateCounter (server/quotas/redis-rate-counter.ts: the same
+// sub-window counters, one Lua script per operation), beside a session's compare-and-set.
 
 /** A session's compare-and-set: ARGV: expected state, expected otp_hash ('' = any), then field/value pairs to set. */
 const CAS_LUA = `
@@ -385,22 +342,20 @@ async function measureRedis(seconds: number, clients: number, prefix: string): P
   };
   const conns = Array.from({ length: clients }, () => new Redis({ host: '127.0.0.1', port: 6379 }));
   try {
-    const [hitAllSha, peekSha, casSha] = (await Promise.all([HIT_ALL_LUA, PEEK_LUA, CAS_LUA].map((lua) => probe.script('LOAD', lua)))) as [string, string, string];
-    const quotaArgs = (q: Quota) => [q.windowSeconds * 1000, (q.windowSeconds * 1000) / SUB_WINDOWS];
+    const casSha = (await probe.script('LOAD', CAS_LUA)) as string;
+    const counters = new Map(conns.map((r) => [r, new RedisRateCounter(r, { prefix, subWindows: SUB_WINDOWS })]));
     const hitAll = async (r: Redis, i: number) => {
       const addressKey = `a${i}`;
       const quotas = [
-        { key: `${prefix}sessions:ip:${addressKey}`, windowSeconds: 60 },
-        { key: `${prefix}sms:ip:${addressKey}`, windowSeconds: HOUR },
-        { key: `${prefix}sms:client:${CLIENT_ID}`, windowSeconds: HOUR },
-        { key: `${prefix}sms:global`, windowSeconds: 60 },
-        { key: `${prefix}sms:mobile:${mobileHashOf(i).toString('base64url')}`, windowSeconds: HOUR },
+        { key: `sessions:ip:${addressKey}`, windowSeconds: 60 },
+        { key: `sms:ip:${addressKey}`, windowSeconds: HOUR },
+        { key: `sms:client:${CLIENT_ID}`, windowSeconds: HOUR },
+        { key: 'sms:global', windowSeconds: 60 },
+        { key: `sms:mobile:${mobileHashOf(i).toString('base64url')}`, windowSeconds: HOUR },
       ];
-      const args = [Date.now(), ...quotas.flatMap((q) => [HUGE, ...quotaArgs(q)])];
-      if ((await r.evalsha(hitAllSha, quotas.length, ...quotas.map((q) => q.key), ...args)) !== 0) throw new Error('bench: a Redis quota filled up');
+      if ((await counters.get(r)!.hitAll(quotas.map((q) => ({ ...q, limit: HUGE })))) !== null) throw new Error('bench: a Redis quota filled up');
     };
-    const peek = (r: Redis, i: number) =>
-      r.evalsha(peekSha, 1, `${prefix}otpfail:mobile:${mobileHashOf(i).toString('base64url')}`, Date.now(), ...quotaArgs({ key: '', windowSeconds: DAY }));
+    const peek = (r: Redis, i: number) => counters.get(r)!.peek(`otpfail:mobile:${mobileHashOf(i).toString('base64url')}`, HUGE, DAY);
     const flowState = async (r: Redis, i: number) => {
       const id = `${prefix}ses_${rand(18).toString('base64url')}`;
       const otpHash = rand(32).toString('base64');

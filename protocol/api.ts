@@ -43,6 +43,8 @@ export const API_ERRORS = {
   send_limit_reached: 429,
   rate_limited: 429,
   internal_error: 500,
+  /** A store (Redis, PostgreSQL) is away for a moment: nothing was written; retry after `retry_after`. */
+  service_unavailable: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

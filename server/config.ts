@@ -29,6 +29,8 @@ export interface Config {
   webhooks: WebhookSettings;
   /** PostgreSQL (KYCVS_DATABASE_URL, KYCVS_DB_POOL_SIZE); null url: the SQLite file in the data dir. */
   postgres: { url: string | null; poolSize: number };
+  /** Redis (KYCVS_REDIS_URL) for the rate counters; null: they stay in the main store. */
+  redisUrl: string | null;
 }
 
 export const DEMO_API_KEY_DEFAULTS = {
@@ -87,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbCacheMb: intFrom(env, 'KYCVS_DB_CACHE_MB', 16, 2, 65536),
     webhooks: webhookSettingsFromEnv(env),
     postgres: { url: databaseUrlFrom(env), poolSize: intFrom(env, 'KYCVS_DB_POOL_SIZE', 10, 1, 1000) },
+    redisUrl: redisUrlFrom(env),
   };
 }
 
@@ -98,5 +101,13 @@ function databaseUrlFrom(env: NodeJS.ProcessEnv): string | null {
   const raw = (env.KYCVS_DATABASE_URL ?? '').trim();
   if (raw === '') return null;
   if (!/^postgres(ql)?:\/\//.test(raw)) throw new Error('KYCVS_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  return raw;
+}
+
+/** As databaseUrlFrom: only redis:// or rediss:// (TLS), refused without echoing the value (it may carry a password). */
+function redisUrlFrom(env: NodeJS.ProcessEnv): string | null {
+  const raw = (env.KYCVS_REDIS_URL ?? '').trim();
+  if (raw === '') return null;
+  if (!/^rediss?:\/\//.test(raw)) throw new Error('KYCVS_REDIS_URL must be a redis:// or rediss:// URL');
   return raw;
 }

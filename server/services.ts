@@ -8,6 +8,7 @@ import { type AuditLog, SqliteAuditLog } from './consent/audit.ts';
 import { Metrics } from './metrics.ts';
 import { deriveAddressKey } from './quotas/address-key.ts';
 import { type RateCounter, SqliteRateCounter } from './quotas/rate-counter.ts';
+import { closeRedisClient, createRedisClient, RedisRateCounter } from './quotas/redis-rate-counter.ts';
 import { seedDemoRegistry } from './registry/demo-seed.ts';
 import { type RegistryWithAdmin, sqliteRegistry } from './registry/sqlite.ts';
 import { SessionFlow } from './sessions/endpoints.ts';
@@ -64,7 +65,9 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   const clients = new SqliteClientStore(db, secrets.apiKeyKey);
   const webhookOutbox = new WebhookOutbox(db, config.webhooks.retryForMs);
   const sessions = new SqliteSessionStore(db, webhookOutbox);
-  const counters = new SqliteRateCounter(db);
+  // KYCVS_REDIS_URL moves the rate counters (and only them, today) to Redis: docs/scaling.md §4.
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl) : null;
+  const counters: RateCounter = redis ? new RedisRateCounter(redis) : new SqliteRateCounter(db);
   const keys = await KeyStore.open(config.dataDir, config.tokenTtlSeconds);
   const metrics = new Metrics();
 
@@ -129,6 +132,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
       await sms.drain();
       sender.close?.();
       await checkpointer.stop();
+      if (redis) await closeRedisClient(redis);
       db.close();
       await new Promise<void>((resolve) => log.flush(() => resolve()));
     },

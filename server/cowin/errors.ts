@@ -46,6 +46,7 @@ export const COWIN_ERRORS = {
   send_limit_reached: { status: 429, errorCode: 'KYCVS0303' },
   rate_limited: { status: 429, errorCode: 'KYCVS0304' },
   internal_error: { status: 500, errorCode: 'KYCVS0500' },
+  service_unavailable: { status: 503, errorCode: 'KYCVS0503' },
 } as const satisfies Record<ApiErrorCode, CowinError>;
 
 export interface CowinErrorBody {

@@ -127,6 +127,15 @@ const triggers: Record<Exclude<ApiErrorCode, 'internal_error'>, () => Promise<Ap
     for (let i = 0; i < 7 && last?.status !== 429; i++) last = await sendOtp(await createSession(server, RAILWAY), DEMO.unregistered);
     return last!;
   },
+  // A service whose rate counters live in a Redis that does not answer (nothing listens on port 9).
+  service_unavailable: async () => {
+    const away = await startTestServer({ env: { KYCVS_REDIS_URL: 'redis://127.0.0.1:9' } });
+    try {
+      return await away.api('POST', '/v1/sessions', { json: { client_id: DEMO.railway.id, origin: DEMO.origin } });
+    } finally {
+      await away.close();
+    }
+  },
 };
 
 describe('every API error code', () => {
@@ -134,7 +143,7 @@ describe('every API error code', () => {
     test(`${code} → ${API_ERRORS[code]}`, async () => {
       const res = await trigger();
       assertApiError(res, code);
-      if (res.status === 429) {
+      if (res.status === 429 || res.status === 503) {
         // Every 429, the per-session lock included: the body and the header say when to retry.
         assert.ok(res.body.retry_after >= 1, 'a wait that ends says when to retry');
         assert.equal(res.headers.get('retry-after'), String(res.body.retry_after));

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { ApiError } from '../errors.ts';
+import { DatabaseUnavailableError } from '../store/unavailable.ts';
 
 /** Body-parser failures, by their `type`, as API errors. */
 const BODY_ERRORS: Record<string, () => ApiError> = {
@@ -27,6 +28,10 @@ function asApiError(err: unknown, req: Request): ApiError {
   const status = (err as { status?: unknown } | null)?.status;
   const known = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
   if (known) return known();
+  if (err instanceof DatabaseUnavailableError) {
+    req.log.warn({ code: err.code }, 'store unavailable: answered 503');
+    return new ApiError('service_unavailable', 'The service cannot answer right now. Try again shortly.', { retry_after: err.retryAfter });
+  }
   if (typeof status === 'number' && status >= 400 && status < 500) return new ApiError('invalid_request', 'The request could not be read.');
   req.log.error({ err }, 'unhandled error');
   return new ApiError('internal_error', 'Something went wrong on our side. Try again.');

@@ -32,7 +32,7 @@ export interface Operation {
 }
 
 /** Every JSON route can answer these (bad JSON, too large, wrong media type, wrong method, a bug). */
-const ALWAYS: ApiErrorCode[] = ['invalid_json', 'payload_too_large', 'unsupported_media_type', 'method_not_allowed', 'internal_error'];
+const ALWAYS: ApiErrorCode[] = ['invalid_json', 'payload_too_large', 'unsupported_media_type', 'method_not_allowed', 'internal_error', 'service_unavailable'];
 const ON_SESSION: ApiErrorCode[] = ['invalid_request', 'unauthorized', 'session_not_found', 'session_expired', 'client_disabled', 'origin_not_allowed'];
 
 const operations: Operation[] = [
@@ -337,7 +337,7 @@ export function openApiDocument(issuer: string, { demo = false }: { demo?: boole
     if (op.foreignErrors) {
       responses['4XX'] = { description: 'Errors in the shape of the API this one is compatible with', content: { 'application/json': { schema: ref(op.foreignErrors) } } };
     } else {
-      const codes = [...new Set([...(op.errors ?? []), ...(op.request ? ALWAYS : ['method_not_allowed', 'internal_error'])])] as ApiErrorCode[];
+      const codes = [...new Set([...(op.errors ?? []), ...(op.request ? ALWAYS : ['method_not_allowed', 'internal_error', 'service_unavailable'])])] as ApiErrorCode[];
       const byStatus = new Map<number, ApiErrorCode[]>();
       for (const code of codes) byStatus.set(API_ERRORS[code], [...(byStatus.get(API_ERRORS[code]) ?? []), code]);
       for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {

@@ -40,7 +40,7 @@ const ENDS_SESSION: Partial<Record<FailureCode, Exclude<Outcome, null>>> = {
 };
 
 /** Refusals that carry the service's wait (`retry_after`), shown as the local time to try again. */
-const WAITS: ReadonlySet<FailureCode> = new Set(['rate_limited', 'send_limit_reached', 'resend_too_soon', 'otp_locked']);
+const WAITS: ReadonlySet<FailureCode> = new Set(['rate_limited', 'send_limit_reached', 'resend_too_soon', 'otp_locked', 'service_unavailable']);
 
 type PageConfig = Extract<FramePageConfig, { ok: true }>;
 

@@ -137,6 +137,7 @@ export const en = {
     send_limit_reached: 'No more codes can be sent for now.',
     rate_limited: 'Too many attempts right now.',
     internal_error: 'Something went wrong on our side. Please try again.',
+    service_unavailable: 'The service is not available right now.',
     network_error: 'No connection to the service. Check your internet connection and try again.',
   } satisfies Record<FailureCode, string>,
 };

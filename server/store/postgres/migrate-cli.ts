@@ -1,6 +1,7 @@
 import type { Config } from '../../config.ts';
 import { migrate } from './migrate.ts';
-import { createPool, DatabaseUnavailableError } from './pool.ts';
+import { DatabaseUnavailableError } from '../unavailable.ts';
+import { createPool } from './pool.ts';
 
 export const DB_USAGE = `  db migrate                          bring the PostgreSQL schema at KYCVS_DATABASE_URL up to date; prints the
                                       versions applied (safe to run from several machines at once)`;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { createTestDatabase } from '../../../test-support/postgres.ts';
-import { createPool, DatabaseUnavailableError, inTransaction, mapDatabaseError, query } from './pool.ts';
+import { DatabaseUnavailableError } from '../unavailable.ts';
+import { createPool, inTransaction, mapDatabaseError, query } from './pool.ts';
 
 /** A port on 127.0.0.1 that nothing listens on (bound, then released). */
 async function deadPort(): Promise<number> {

@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError, type DatabaseErrorCode } from '../unavailable.ts';
 import pg from 'pg';
 
 /** How the service talks to PostgreSQL: from config (KYCVS_DATABASE_URL, KYCVS_DB_POOL_SIZE). */
@@ -42,27 +43,6 @@ export function createPool({ url, size, statementTimeoutMs = 5_000, connectTimeo
   // Node would crash the process. The pool has already discarded it: the next query opens a new one.
   pool.on('error', () => {});
   return pool;
-}
-
-export type DatabaseErrorCode = 'database_unavailable' | 'database_timeout' | 'database_conflict';
-
-/**
- * The database cannot answer now, and a retry later may succeed: the request path answers 503 with
- * `Retry-After` (never 500), having written nothing it acknowledged. Anything else the driver
- * throws (a constraint, a bug in a statement) is not this and stays a programming error.
- */
-export class DatabaseUnavailableError extends Error {
-  readonly code: DatabaseErrorCode;
-  readonly status = 503;
-  /** Seconds a client should wait before retrying. */
-  readonly retryAfter: number;
-
-  constructor(code: DatabaseErrorCode, message: string, retryAfter: number, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DatabaseUnavailableError';
-    this.code = code;
-    this.retryAfter = retryAfter;
-  }
 }
 
 /** Socket-level failures: the server is down, restarting, or unreachable. */

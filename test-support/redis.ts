@@ -1,0 +1,55 @@
+// A real Redis for a test file: KYCVS_TEST_REDIS_URL, else 127.0.0.1:6379. Each call gets its own
+// key prefix; every key under it is deleted when the file's tests end, also when a test failed.
+import crypto from 'node:crypto';
+import { after } from 'node:test';
+import type { Redis } from 'ioredis';
+import { closeRedisClient, createRedisClient } from '../server/quotas/redis-rate-counter.ts';
+
+export const testRedisUrl = (): string => process.env.KYCVS_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+
+export interface TestRedis {
+  url: string;
+  /** The service's kind of client (server/quotas/redis-rate-counter.ts), connected. */
+  redis: Redis;
+  /** Put before every key this test run makes. */
+  prefix: string;
+}
+
+const live = new Set<TestRedis>();
+
+// Registered on import, at the test file's top level, so node:test runs it whatever failed.
+after(async () => {
+  for (const t of live) {
+    await deleteUnder(t.redis, t.prefix);
+    await closeRedisClient(t.redis);
+  }
+  live.clear();
+});
+
+async function deleteUnder(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+/** A connected client and a fresh prefix; fails with how to start a Redis when none answers. */
+export async function connectTestRedis(): Promise<TestRedis> {
+  const url = testRedisUrl();
+  const redis = createRedisClient(url);
+  try {
+    await redis.ping();
+  } catch (err) {
+    await closeRedisClient(redis);
+    const where = new URL(url);
+    throw new Error(
+      `No Redis answers at ${where.host} (KYCVS_TEST_REDIS_URL): start one with  redis-server --daemonize yes --port ${where.port || 6379} --save ""`,
+      { cause: err },
+    );
+  }
+  const t = { url, redis, prefix: `kycvs-test:${process.pid}:${crypto.randomBytes(4).toString('hex')}:` };
+  live.add(t);
+  return t;
+}
