@@ -31,6 +31,8 @@ export interface Config {
   postgres: { url: string | null; poolSize: number };
   /** Redis (KYCVS_REDIS_URL) for the rate counters; null: they stay in the main store. */
   redisUrl: string | null;
+  /** Put before every Redis key (KYCVS_REDIS_PREFIX): services sharing one Redis keep apart. */
+  redisPrefix: string;
 }
 
 export const DEMO_API_KEY_DEFAULTS = {
@@ -90,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhooks: webhookSettingsFromEnv(env),
     postgres: { url: databaseUrlFrom(env), poolSize: intFrom(env, 'KYCVS_DB_POOL_SIZE', 10, 1, 1000) },
     redisUrl: redisUrlFrom(env),
+    redisPrefix: redisPrefixFrom(env),
   };
 }
 
@@ -101,6 +104,12 @@ function databaseUrlFrom(env: NodeJS.ProcessEnv): string | null {
   const raw = (env.KYCVS_DATABASE_URL ?? '').trim();
   if (raw === '') return null;
   if (!/^postgres(ql)?:\/\//.test(raw)) throw new Error('KYCVS_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  return raw;
+}
+
+function redisPrefixFrom(env: NodeJS.ProcessEnv): string {
+  const raw = env.KYCVS_REDIS_PREFIX ?? 'kycvs:rate:';
+  if (!/^[\x21-\x7e]{1,64}$/.test(raw)) throw new Error('KYCVS_REDIS_PREFIX must be 1-64 printable ASCII characters, no spaces');
   return raw;
 }
 

@@ -67,7 +67,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   const sessions = new SqliteSessionStore(db, webhookOutbox);
   // KYCVS_REDIS_URL moves the rate counters (and only them, today) to Redis: docs/scaling.md §4.
   const redis = config.redisUrl ? createRedisClient(config.redisUrl) : null;
-  const counters: RateCounter = redis ? new RedisRateCounter(redis) : new SqliteRateCounter(db);
+  const counters: RateCounter = redis ? new RedisRateCounter(redis, { prefix: config.redisPrefix }) : new SqliteRateCounter(db);
   const keys = await KeyStore.open(config.dataDir, config.tokenTtlSeconds);
   const metrics = new Metrics();
 
