@@ -1,4 +1,4 @@
-import { LANGUAGES, type LangCode } from '../../protocol/languages.ts';
+import { LANGUAGES, pickOffered, type LangCode } from '../../protocol/languages.ts';
 import { en, type Catalog } from './en.ts';
 
 export type { Catalog };
@@ -40,32 +40,9 @@ function isLang(code: string): code is Lang {
 /** The languages the frame offers, in Co-WIN's order, each named in itself. */
 export const LANGS: readonly Language[] = LANGUAGES.flatMap(({ code, name }) => (isLang(code) ? [{ code, name }] : []));
 
-const SCRIPT_OF: ReadonlyMap<string, string> = new Map(LANGUAGES.map((l) => [l.code, l.scriptTag.toLowerCase()]));
-/** Regions where a language is written, by default, in another script than its catalog's. */
-const OTHER_SCRIPT_REGION: Partial<Record<LangCode, string>> = { pa: 'pk' };
-
-/**
- * The catalog language a BCP 47 tag asks for, or null. Only the primary subtag names the language
- * ("as-IN" is Assamese, "ast" Asturian, not Assamese); a script subtag other than the catalog's
- * (`pa-Arab`, `hi-Latn`) is a reader of another script, and Punjabi in Pakistan is written in
- * Shahmukhi unless the tag says otherwise.
- */
-function langOfTag(tag: string): Lang | null {
-  const [primary = '', ...rest] = tag.trim().toLowerCase().split(/[-_]/);
-  if (!isLang(primary)) return null;
-  const script = rest.find((part) => /^[a-z]{4}$/.test(part));
-  if (script && script !== SCRIPT_OF.get(primary)) return null;
-  if (!script && rest.includes(OTHER_SCRIPT_REGION[primary] ?? '-')) return null;
-  return primary;
-}
-
 /** The host's `lang` option wins, then the browser's preferred languages, then English. */
 export function pickLang(requested: string | undefined, preferred: readonly string[]): Lang {
-  for (const tag of [requested, ...preferred]) {
-    const lang = tag === undefined ? null : langOfTag(tag);
-    if (lang) return lang;
-  }
-  return 'en';
+  return pickOffered([requested, ...preferred], isLang);
 }
 
 /** The same map, typed so that a language's loader is known to yield that language's catalog. */

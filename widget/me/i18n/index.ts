@@ -1,5 +1,4 @@
-import { LANGUAGES, type LangCode } from '../../../protocol/languages.ts';
-import { pickLang as pickFrameLang } from '../../i18n/index.ts';
+import { LANGUAGES, pickOffered, type LangCode } from '../../../protocol/languages.ts';
 import { en, type MeCatalog } from './en.ts';
 
 export type { MeCatalog };
@@ -29,8 +28,7 @@ export const ME_LANGS: readonly { code: MeLang; name: string }[] = LANGUAGES.fla
 
 /** The link's `lang`, then the browser's languages (read as the frame reads them), then English. */
 export function pickLang(requested: string | undefined, preferred: readonly string[]): MeLang {
-  const lang = pickFrameLang(requested, preferred);
-  return isMeLang(lang) ? lang : 'en';
+  return pickOffered([requested, ...preferred], isMeLang);
 }
 
 export function loadCatalog(lang: MeLang): Promise<MeCatalog> {
