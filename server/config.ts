@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { type Limits, limitsFromEnv } from './quotas/limits.ts';
 import { type WebhookSettings, webhookSettingsFromEnv } from './webhooks/settings.ts';
@@ -29,10 +30,20 @@ export interface Config {
   webhooks: WebhookSettings;
   /** PostgreSQL (KYCVS_DATABASE_URL, KYCVS_DB_POOL_SIZE); null url: the SQLite file in the data dir. */
   postgres: { url: string | null; poolSize: number };
-  /** Redis (KYCVS_REDIS_URL) for the rate counters; null: they stay in the main store. */
+  /**
+   * Redis (KYCVS_REDIS_URL). With PostgreSQL: live sessions, links, sign-ins and rate counters;
+   * alone (SQLite): the rate counters only. Null: all of it in the main store.
+   */
   redisUrl: string | null;
   /** Put before every Redis key (KYCVS_REDIS_PREFIX): services sharing one Redis keep apart. */
   redisPrefix: string;
+  /**
+   * Key-encryption key (KYCVS_KEK, base64 of 32 bytes, or KYCVS_KEK_FILE): signing keys and hashing
+   * secrets kept in PostgreSQL are encrypted under it. Required with PostgreSQL; unused with SQLite.
+   */
+  kek: Buffer | null;
+  /** Service processes sharing the port (KYCVS_WORKERS, node:cluster); 1 = this process serves. */
+  workers: number;
 }
 
 export const DEMO_API_KEY_DEFAULTS = {
@@ -68,7 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = intFrom(env, 'PORT', 8080, 0, 65535);
   const gatewayUrl = env.KYCVS_SMS_GATEWAY_URL;
   const demo = flagFrom(env, 'KYCVS_DEMO');
-  return {
+  const config: Config = {
     port,
     host: env.HOST || '127.0.0.1',
     dataDir: path.resolve(env.KYCVS_DATA_DIR || './data'),
@@ -93,7 +104,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     postgres: { url: databaseUrlFrom(env), poolSize: intFrom(env, 'KYCVS_DB_POOL_SIZE', 10, 1, 1000) },
     redisUrl: redisUrlFrom(env),
     redisPrefix: redisPrefixFrom(env),
+    kek: kekFrom(env),
+    workers: intFrom(env, 'KYCVS_WORKERS', 1, 1, 256),
   };
+  return config;
+}
+
+/**
+ * What a service process on PostgreSQL needs besides the URL (checked when the service starts, not by
+ * loadConfig: `db migrate` needs only the URL). One line each, saying what to set.
+ */
+export function distributedStoreSettings(config: Config): { url: string; redisUrl: string; kek: Buffer } | null {
+  if (!config.postgres.url) return null;
+  if (!config.redisUrl) {
+    throw new Error('KYCVS_DATABASE_URL needs KYCVS_REDIS_URL too: live sessions, codes and counters are kept in Redis, durable data in PostgreSQL');
+  }
+  if (!config.kek) {
+    throw new Error('KYCVS_DATABASE_URL needs a key-encryption key: set KYCVS_KEK to the output of `openssl rand -base64 32`, or KYCVS_KEK_FILE to a file holding it');
+  }
+  return { url: config.postgres.url, redisUrl: config.redisUrl, kek: config.kek };
+}
+
+/**
+ * The KEK from KYCVS_KEK or the file KYCVS_KEK_FILE names (a secrets mount): base64 of exactly 32
+ * bytes. Never echoed in an error.
+ */
+function kekFrom(env: NodeJS.ProcessEnv): Buffer | null {
+  const inline = (env.KYCVS_KEK ?? '').trim();
+  const file = (env.KYCVS_KEK_FILE ?? '').trim();
+  if (inline && file) throw new Error('Set KYCVS_KEK or KYCVS_KEK_FILE, not both');
+  let raw = inline;
+  if (file) {
+    try {
+      raw = fs.readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new Error(`KYCVS_KEK_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (raw === '') return null;
+  const key = Buffer.from(raw, 'base64');
+  if (key.length !== 32 || key.toString('base64') !== raw.replace(/\s+/g, '')) {
+    throw new Error(`${file ? 'KYCVS_KEK_FILE' : 'KYCVS_KEK'} must hold base64 of exactly 32 bytes (make one with: openssl rand -base64 32)`);
+  }
+  return key;
 }
 
 /**
@@ -108,7 +161,7 @@ function databaseUrlFrom(env: NodeJS.ProcessEnv): string | null {
 }
 
 function redisPrefixFrom(env: NodeJS.ProcessEnv): string {
-  const raw = env.KYCVS_REDIS_PREFIX ?? 'kycvs:rate:';
+  const raw = env.KYCVS_REDIS_PREFIX ?? 'kycvs:';
   if (!/^[\x21-\x7e]{1,64}$/.test(raw)) throw new Error('KYCVS_REDIS_PREFIX must be 1-64 printable ASCII characters, no spaces');
   return raw;
 }

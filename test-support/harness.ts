@@ -1,6 +1,9 @@
 // Test harness: a real KYC-VS server on 127.0.0.1 (an ephemeral port) over a real SQLite file
-// in a temporary data dir, and small helpers to drive it over HTTP the way a host or the widget would.
+// in a temporary data dir — or, with KYCVS_TEST_STORE=distributed, over a fresh PostgreSQL database
+// and a Redis key prefix of its own — and small helpers to drive it over HTTP the way a host or the
+// widget would.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -11,6 +14,8 @@ import { type Config, DEMO_API_KEY_DEFAULTS, loadConfig } from '../server/config
 import { createLogger } from '../server/logger.ts';
 import { type RunningServer, startServer } from '../server/server.ts';
 import { type Services, createServices } from '../server/services.ts';
+import { createTestDatabase } from './postgres.ts';
+import { connectTestRedis } from './redis.ts';
 
 /** The demo data of the brief, as a test sees it. */
 export const DEMO = {
@@ -72,6 +77,34 @@ export interface TestServerOptions {
    * seeds it backend-sessions-only; security/public-clients.test.ts checks that setting).
    */
   demoClientsAsSeeded?: boolean;
+  /**
+   * Which stores: `sqlite` (the data dir's file), or `distributed` (PostgreSQL + Redis, as a national
+   * deployment runs). Default: KYCVS_TEST_STORE, else `sqlite` — so a whole suite can be run against
+   * the distributed stores without editing it.
+   */
+  store?: TestStore;
+}
+
+export type TestStore = 'sqlite' | 'distributed';
+
+export function testStore(): TestStore {
+  const chosen = process.env.KYCVS_TEST_STORE || 'sqlite';
+  if (chosen !== 'sqlite' && chosen !== 'distributed') throw new Error(`KYCVS_TEST_STORE must be sqlite or distributed, got "${chosen}"`);
+  return chosen;
+}
+
+/** Environment for a service on a fresh PostgreSQL database (dropped when the test file ends) and its own Redis prefix. */
+export async function distributedStoreEnv(): Promise<Record<string, string>> {
+  // Unmigrated: the service applies the migrations on start, as in production.
+  const db = await createTestDatabase({ migrate: false });
+  const redis = await connectTestRedis();
+  return {
+    KYCVS_DATABASE_URL: db.url,
+    KYCVS_DB_POOL_SIZE: '4',
+    KYCVS_REDIS_URL: redis.url,
+    KYCVS_REDIS_PREFIX: redis.prefix,
+    KYCVS_KEK: crypto.randomBytes(32).toString('base64'),
+  };
 }
 
 export interface TestServer {
@@ -111,6 +144,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       done();
     },
   });
+  const storeEnv = (options.store ?? testStore()) === 'distributed' ? await distributedStoreEnv() : {};
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const env: Record<string, string> = {
@@ -120,6 +154,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       KYCVS_ISSUER: `http://127.0.0.1:${port}`,
       KYCVS_DEMO: '1',
       ...ROOMY_LIMITS,
+      ...storeEnv,
     };
     for (const [k, v] of Object.entries(options.env ?? {})) {
       if (v === undefined) delete env[k];
