@@ -56,7 +56,7 @@ test('switching to Hindi re-renders the step with what was typed; the SMS is in 
 
 test('a language the railway registered nothing in: English who-asks, marked lang="en" inside the Hindi page, in the header and in the steps\' sentences', async ({ page, stack }) => {
   // No Hindi text for the railway: what a verifier that registered only English looks like.
-  stack.service.services.flowDeps.clientTexts.set('demo-railway', 'hi', { name: null, purpose: null });
+  await stack.service.services.flowDeps.clientTexts.set('demo-railway', 'hi', { name: null, purpose: null });
   const frame = await openRailway(page, stack, { lang: 'hi' });
   await expect(frame.locator('html')).toHaveAttribute('lang', 'hi');
   await expect(frame.locator('header [lang="en"]', { hasText: 'Demo Railways' })).toBeVisible();

@@ -49,7 +49,7 @@ async function withClock(env: Record<string, string>, start: number, fn: (server
     await fn(server, (ms) => mock.timers.setTime(ms));
     if (env.KYCVS_REDIS_URL) {
       // The Redis run really counted in Redis, not in the SQLite file beside it.
-      assert.equal(server.services.db.prepare('SELECT count(*) AS n FROM rate_counters').pluck().get(), 0, 'no counter in SQLite');
+      assert.equal(server.services.db!.prepare('SELECT count(*) AS n FROM rate_counters').pluck().get(), 0, 'no counter in SQLite');
       assert.ok((await redis.redis.keys(`${env.KYCVS_REDIS_PREFIX}*`)).length > 0, 'the counters are in Redis');
     }
   } finally {
@@ -149,11 +149,11 @@ describe('rate limits an attacker can bend', () => {
       assert.deepEqual(v4, [201, 201, 201, 429], 'IPv4 and IPv4-mapped are one address');
       assert.equal((await create('198.51.100.8')).status, 201);
 
-      const keys = server.services.db.prepare<[], { key: string }>('SELECT key FROM rate_counters').all().map((r) => r.key);
+      const keys = server.services.db!.prepare<[], { key: string }>('SELECT key FROM rate_counters').all().map((r) => r.key);
       assert.ok(keys.some((k) => k.startsWith('sessions:ip:')));
       const plaintext = ['2001:db8', '2001:0db8', '198.51.100', 'ffff:', 'c633'];
       for (const key of keys) for (const text of plaintext) assert.ok(!key.toLowerCase().includes(text), key);
-      server.services.db.pragma('wal_checkpoint(PASSIVE)');
+      server.services.db!.pragma('wal_checkpoint(PASSIVE)');
       for (const file of fs.readdirSync(server.dataDir).filter((f) => f.startsWith(DATABASE_FILE))) {
         const bytes = fs.readFileSync(path.join(server.dataDir, file)).toString('latin1').toLowerCase();
         for (const text of ['2001:db8:7', '198.51.100.']) assert.ok(!bytes.includes(text), `${file} holds ${text}`);

@@ -63,12 +63,12 @@ async function decisionWithWebhook(server: TestServer, url: string, demo: boolea
   }
   const done = await server.api('POST', `/v1/sessions/${created.body.session_id}/otp/verify`, { apiKey, json: { otp: code, consent: true } });
   assert.equal(done.status, 200, done.text);
-  const row = server.services.db.prepare('SELECT id FROM webhook_events WHERE session_id = ?').get(created.body.session_id) as { id: string };
+  const row = server.services.db!.prepare('SELECT id FROM webhook_events WHERE session_id = ?').get(created.body.session_id) as { id: string };
   return row.id;
 }
 
 function firstAttempt(server: TestServer, eventId: string) {
-  return server.services.db.prepare('SELECT status_code, error FROM webhook_attempts WHERE event_id = ? ORDER BY id LIMIT 1').get(eventId) as
+  return server.services.db!.prepare('SELECT status_code, error FROM webhook_attempts WHERE event_id = ? ORDER BY id LIMIT 1').get(eventId) as
     | { status_code: number | null; error: string }
     | undefined;
 }
@@ -104,7 +104,7 @@ describe('production mode: no delivery to a private or loopback address', () => 
     }
     // Let the retries run a while: still nothing may connect.
     await new Promise((resolve) => setTimeout(resolve, 800));
-    const attempts = (production.services.db.prepare("SELECT COUNT(*) AS n FROM webhook_attempts WHERE error LIKE 'address refused:%'").get() as { n: number }).n;
+    const attempts = (production.services.db!.prepare("SELECT COUNT(*) AS n FROM webhook_attempts WHERE error LIKE 'address refused:%'").get() as { n: number }).n;
     assert.equal(receiver.connections, 0, 'no TCP connection reached 127.0.0.1');
     assert.equal(receiver.requests.length, 0);
     console.log(`figure: webhooks in production mode: ${cases.length} hostile URLs, ${attempts} attempts refused before connecting, ${receiver.connections} connections to the 127.0.0.1 listener`);
@@ -112,7 +112,7 @@ describe('production mode: no delivery to a private or loopback address', () => 
 
   test('plain http in production: refused for good at once (https only)', async () => {
     const eventId = await decisionWithWebhook(production, `http://127.0.0.1:${PORT}/hook`, true);
-    await waitFor(() => (production.services.db.prepare('SELECT state FROM webhook_events WHERE id = ?').get(eventId) as { state: string }).state === 'failed', { what: 'failed' });
+    await waitFor(() => (production.services.db!.prepare('SELECT state FROM webhook_events WHERE id = ?').get(eventId) as { state: string }).state === 'failed', { what: 'failed' });
     assert.match(firstAttempt(production, eventId)!.error, /must be an https URL/);
     assert.equal(receiver.connections, 0);
   });

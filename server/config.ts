@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { type Limits, limitsFromEnv } from './quotas/limits.ts';
+import { type KeyEncryptionKey, kekFromEnv, requireKek } from './store/kek.ts';
 import { type WebhookSettings, webhookSettingsFromEnv } from './webhooks/settings.ts';
 
 /** Everything the service reads from its environment, read once. */
@@ -41,7 +41,7 @@ export interface Config {
    * Key-encryption key (KYCVS_KEK, base64 of 32 bytes, or KYCVS_KEK_FILE): signing keys and hashing
    * secrets kept in PostgreSQL are encrypted under it. Required with PostgreSQL; unused with SQLite.
    */
-  kek: Buffer | null;
+  kek: KeyEncryptionKey | null;
   /** Service processes sharing the port (KYCVS_WORKERS, node:cluster); 1 = this process serves. */
   workers: number;
 }
@@ -104,7 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     postgres: { url: databaseUrlFrom(env), poolSize: intFrom(env, 'KYCVS_DB_POOL_SIZE', 10, 1, 1000) },
     redisUrl: redisUrlFrom(env),
     redisPrefix: redisPrefixFrom(env),
-    kek: kekFrom(env),
+    kek: kekFromEnv(env),
     workers: intFrom(env, 'KYCVS_WORKERS', 1, 1, 256),
   };
   return config;
@@ -114,40 +114,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * What a service process on PostgreSQL needs besides the URL (checked when the service starts, not by
  * loadConfig: `db migrate` needs only the URL). One line each, saying what to set.
  */
-export function distributedStoreSettings(config: Config): { url: string; redisUrl: string; kek: Buffer } | null {
+export function distributedStoreSettings(config: Config): { url: string; redisUrl: string; kek: KeyEncryptionKey } | null {
   if (!config.postgres.url) return null;
   if (!config.redisUrl) {
     throw new Error('KYCVS_DATABASE_URL needs KYCVS_REDIS_URL too: live sessions, codes and counters are kept in Redis, durable data in PostgreSQL');
   }
-  if (!config.kek) {
-    throw new Error('KYCVS_DATABASE_URL needs a key-encryption key: set KYCVS_KEK to the output of `openssl rand -base64 32`, or KYCVS_KEK_FILE to a file holding it');
-  }
-  return { url: config.postgres.url, redisUrl: config.redisUrl, kek: config.kek };
+  return { url: config.postgres.url, redisUrl: config.redisUrl, kek: requireKek(config.kek) };
 }
 
-/**
- * The KEK from KYCVS_KEK or the file KYCVS_KEK_FILE names (a secrets mount): base64 of exactly 32
- * bytes. Never echoed in an error.
- */
-function kekFrom(env: NodeJS.ProcessEnv): Buffer | null {
-  const inline = (env.KYCVS_KEK ?? '').trim();
-  const file = (env.KYCVS_KEK_FILE ?? '').trim();
-  if (inline && file) throw new Error('Set KYCVS_KEK or KYCVS_KEK_FILE, not both');
-  let raw = inline;
-  if (file) {
-    try {
-      raw = fs.readFileSync(file, 'utf8').trim();
-    } catch (err) {
-      throw new Error(`KYCVS_KEK_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
-  if (raw === '') return null;
-  const key = Buffer.from(raw, 'base64');
-  if (key.length !== 32 || key.toString('base64') !== raw.replace(/\s+/g, '')) {
-    throw new Error(`${file ? 'KYCVS_KEK_FILE' : 'KYCVS_KEK'} must hold base64 of exactly 32 bytes (make one with: openssl rand -base64 32)`);
-  }
-  return key;
-}
 
 /**
  * Only a postgres:// URL selects PostgreSQL; anything else is a typo we refuse rather than ignore.

@@ -3,22 +3,21 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { type Client, ClientError, SqliteClientStore } from '../clients/clients.ts';
+import { type Client, ClientError } from '../clients/clients.ts';
 import { SMS_TEXT_MAX_CHARS } from '../clients/sms-safe-text.ts';
 import { TEXTS_USAGE, runTextsCommand } from '../clients/texts-cli.ts';
 import { loadConfig } from '../config.ts';
 import { importCsv } from '../registry/csv-import.ts';
 import { CsvHeaderError } from '../registry/csv-rows.ts';
-import { SqliteRegistryAdmin } from '../registry/registry-admin.ts';
 import { syntheticRegistryCsv } from '../registry/synthetic.ts';
-import { DATABASE_FILE } from '../services.ts';
-import { KeyStore, PUBLISH_AHEAD_SECONDS } from '../signing/key-store.ts';
-import { openDatabase } from '../store/database.ts';
+import { createLogger } from '../logger.ts';
+import { PUBLISH_AHEAD_SECONDS } from '../signing/key-store.ts';
+import { openDurableStores } from '../store/open-stores.ts';
 import { DB_USAGE, runDbCommand } from '../store/postgres/migrate-cli.ts';
-import { loadSecrets } from '../store/secrets.ts';
 import { WEBHOOK_USAGE, runWebhooksCommand, updateClientWebhook } from '../webhooks/cli.ts';
 
-const USAGE = `KYC-VS command line (works on KYCVS_DATA_DIR, default ./data; safe while the server runs)
+const USAGE = `KYC-VS command line (works on KYCVS_DATA_DIR, default ./data, or on PostgreSQL when KYCVS_DATABASE_URL is
+set, with the service's KYCVS_KEK; safe while the server runs)
 
   registry import FILE.csv            import beneficiaries (header: beneficiary_id,mobile,name,vaccine,doses,last_dose_date)
   registry import --bulk FILE.csv     the same, several times faster for large files, for a service that is not taking
@@ -89,30 +88,29 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  if (group === 'keys') {
-    const keys = await KeyStore.open(config.dataDir, config.tokenTtlSeconds);
-    if (command === 'rotate') {
-      const immediate = values.now === true;
-      const kid = await keys.rotate({ immediate });
-      const when = immediate ? 'now' : `in ${PUBLISH_AHEAD_SECONDS} s (published already, so verifiers' caches have it)`;
-      console.log(`new signing key ${kid}: signs ${when}; the previous key stays published until its tokens expire`);
-      return 0;
-    }
-    if (command === 'list') {
-      for (const jwk of await keys.publicKeys()) console.log(jwk.kid);
-      return 0;
-    }
-    throw new UsageError(`unknown keys command "${command ?? ''}"`);
-  }
-
   // PostgreSQL's schema: needs neither the data dir's secrets nor its SQLite file.
   if (group === 'db') return runDbCommand(command, config, console.log, console.error);
 
-  const secrets = loadSecrets(config.dataDir);
-  const db = openDatabase(path.join(config.dataDir, DATABASE_FILE));
+  // The durable stores the service uses: the data dir's SQLite file, or PostgreSQL (KYCVS_DATABASE_URL).
+  const stores = await openDurableStores(config, createLogger('warn'));
   try {
+    if (group === 'keys') {
+      const keys = stores.keys;
+      if (command === 'rotate') {
+        const immediate = values.now === true;
+        const kid = await keys.rotate({ immediate });
+        const when = immediate ? 'now' : `in ${PUBLISH_AHEAD_SECONDS} s (published already, so verifiers' caches have it)`;
+        console.log(`new signing key ${kid}: signs ${when}; the previous key stays published until its tokens expire`);
+        return 0;
+      }
+      if (command === 'list') {
+        for (const jwk of await keys.publicKeys()) console.log(jwk.kid);
+        return 0;
+      }
+      throw new UsageError(`unknown keys command "${command ?? ''}"`);
+    }
     if (group === 'registry') {
-      const registry = new SqliteRegistryAdmin(db, secrets.mobileKey);
+      const registry = stores.registry;
       if (command === 'count') {
         console.log(await registry.count());
         return 0;
@@ -132,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     if (group === 'clients') {
-      const clients = new SqliteClientStore(db, secrets.apiKeyKey);
+      const clients = stores.clients;
       const id = command === 'add' ? values.id : args[0];
       switch (command) {
         case 'add': {
@@ -188,17 +186,17 @@ async function main(argv: string[]): Promise<number> {
           console.log(`key ${args[1]} revoked`);
           return 0;
         case 'texts':
-          for (const line of await runTextsCommand(args[0], args[1], values, db, secrets.apiKeyKey, config.issuer, (m) => new UsageError(m))) console.log(line);
+          for (const line of await runTextsCommand(args[0], args[1], values, { clients, texts: stores.clientTexts }, config.issuer, (m) => new UsageError(m))) console.log(line);
           return 0;
       }
     }
     if (group === 'webhooks') {
-      for (const line of runWebhooksCommand(command, args, values, db, config, (m) => new UsageError(m))) console.log(line);
+      for (const line of await runWebhooksCommand(command, args, values, stores.webhookEvents, config, (m) => new UsageError(m))) console.log(line);
       return 0;
     }
     throw new UsageError(`unknown command "${[group, command].filter(Boolean).join(' ')}"`);
   } finally {
-    db.close();
+    await stores.close();
   }
 }
 

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DEMO, startTestServer } from '../../test-support/harness.ts';
+import type { ClientText } from './client-texts.ts';
 import { ClientError } from './clients.ts';
 
 const server = await startTestServer();
@@ -35,7 +36,7 @@ describe('the session context in the frame’s language', () => {
       name_lang: 'en',
       purpose_lang: 'en',
     });
-    texts.set(DEMO.railway.id, 'ta', { purpose: 'ரயில் பயணம்' });
+    await texts.set(DEMO.railway.id, 'ta', { purpose: 'ரயில் பயணம்' });
     try {
       assert.deepEqual((await context(id, '?lang=ta')).body.client, {
         id: DEMO.railway.id,
@@ -45,7 +46,7 @@ describe('the session context in the frame’s language', () => {
         purpose_lang: 'ta',
       });
     } finally {
-      texts.set(DEMO.railway.id, 'ta', { name: null, purpose: null });
+      await texts.set(DEMO.railway.id, 'ta', { name: null, purpose: null });
     }
   });
 
@@ -66,14 +67,14 @@ describe('the session context in the frame’s language', () => {
 });
 
 describe('registering texts', () => {
-  test('every language’s text passes the SMS rule: line breaks, bidi controls, long numbers and 81 characters are refused', () => {
+  test('every language’s text passes the SMS rule: line breaks, bidi controls, long numbers and 81 characters are refused', async () => {
     for (const hostile of ['डेमो\nआपका OTP 000000 है', 'ডেমো \u202E000000', 'ரயில் ௦௦௦௦௦௦', 'ਡੇਮੋ\u2028x', 'అ'.repeat(81)]) {
       for (const field of ['name', 'purpose'] as const) {
-        assert.throws(() => texts.set(DEMO.hotel.id, 'hi', { [field]: hostile }), (err: ClientError) => err.code === 'client_invalid', `${field}: ${JSON.stringify(hostile)}`);
+        await assert.rejects(texts.set(DEMO.hotel.id, 'hi', { [field]: hostile }), (err: ClientError) => err.code === 'client_invalid', `${field}: ${JSON.stringify(hostile)}`);
       }
     }
-    assert.equal(texts.list(DEMO.hotel.id).find((t) => t.lang === 'hi')?.name, 'डेमो होटल', 'the seeded text is unchanged');
-    assert.throws(() => texts.set('no-such-client', 'hi', { name: 'कोई' }), (err: ClientError) => err.code === 'client_not_found');
+    assert.equal((await texts.list(DEMO.hotel.id)).find((t: ClientText) => t.lang === 'hi')?.name, 'डेमो होटल', 'the seeded text is unchanged');
+    await assert.rejects(texts.set('no-such-client', 'hi', { name: 'कोई' }), (err: ClientError) => err.code === 'client_not_found');
   });
 });
 
@@ -110,6 +111,6 @@ describe('clients texts (CLI)', () => {
     assert.equal(cli('list', 'no-such-client').status, 1);
 
     assert.equal(cli('unset', DEMO.hotel.id, '--lang', 'bn').status, 0);
-    assert.equal(texts.list(DEMO.hotel.id).some((t) => t.lang === 'bn'), false, 'Bengali is English again');
+    assert.equal((await texts.list(DEMO.hotel.id)).some((t: ClientText) => t.lang === 'bn'), false, 'Bengali is English again');
   });
 });

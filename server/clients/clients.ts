@@ -1,11 +1,25 @@
-import crypto from 'node:crypto';
-import { customAlphabet } from 'nanoid';
 import type { Db } from '../store/database.ts';
-import { keyedHash } from '../store/secrets.ts';
-import { type DeliveryPolicy, webhookUrlSyntaxProblem } from '../webhooks/address-policy.ts';
-import { SecretSealer, deriveWebhookSealKey, newWebhookSecret } from '../webhooks/secret.ts';
-import { canonicalOrigin } from './origins.ts';
-import { SMS_TEXT_RULE, smsTextProblem } from './sms-safe-text.ts';
+import type { DeliveryPolicy } from '../webhooks/address-policy.ts';
+import {
+  type ClientRow,
+  WebhookSecrets,
+  alreadyExists,
+  apiKeyHash,
+  clientFromRow,
+  isPlausibleApiKey,
+  keyNotFound,
+  keyOfAnotherClient,
+  mergeClientChanges,
+  newApiKey,
+  newKeyId,
+  notFound,
+  originsColumn,
+  validateClient,
+  validateWebhookUrl,
+} from './client-records.ts';
+
+export { ClientError } from './client-error.ts';
+export { CLIENT_ID_PATTERN, WEBHOOK_SECRET_OVERLAP_MS } from './client-records.ts';
 
 export type ClientStatus = 'active' | 'disabled';
 
@@ -34,9 +48,6 @@ export interface WebhookTarget {
   keys: Buffer[];
 }
 
-/** A replaced signing secret still signs (a second signature) this long, so receivers can switch. */
-export const WEBHOOK_SECRET_OVERLAP_MS = 24 * 3600_000;
-
 export interface NewClient {
   id: string;
   name: string;
@@ -51,16 +62,6 @@ export interface ApiKeyInfo {
   createdAt: number;
   revokedAt: number | null;
 }
-
-export class ClientError extends Error {
-  readonly code: 'client_exists' | 'client_not_found' | 'client_invalid';
-  constructor(code: ClientError['code'], message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-export const CLIENT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 /** Verifier registry. API keys are stored as keyed hashes: shown once, at creation or rotation. */
 export interface ClientStore {
@@ -87,46 +88,18 @@ export interface ClientStore {
   webhookTarget(id: string): Promise<WebhookTarget | null>;
 }
 
-const keySecret = customAlphabet('0123456789ABCDEFGHJKMNPQRSTVWXYZabcdefghijkmnopqrstuvwxyz', 40);
-
-interface ClientRow {
-  id: string;
-  name: string;
-  purpose: string;
-  allowed_origins: string;
-  widget_sessions: 0 | 1;
-  status: ClientStatus;
-  created_at: number;
-  webhook_url: string | null;
-  webhook_secret: Buffer | null;
-  webhook_previous_secret: Buffer | null;
-  webhook_previous_until: number | null;
-}
-
-function fromRow(row: ClientRow): Client {
-  return {
-    id: row.id,
-    name: row.name,
-    purpose: row.purpose,
-    allowedOrigins: JSON.parse(row.allowed_origins) as string[],
-    widgetSessions: row.widget_sessions === 1,
-    status: row.status,
-    createdAt: row.created_at,
-    webhookUrl: row.webhook_url ?? null,
-  };
-}
 
 export class SqliteClientStore implements ClientStore {
   readonly #db: Db;
   readonly #apiKeyKey: Buffer;
-  readonly #sealer: SecretSealer;
+  readonly #webhookSecrets: WebhookSecrets;
   readonly #byId;
   readonly #byKey;
 
   constructor(db: Db, apiKeyKey: Buffer) {
     this.#db = db;
     this.#apiKeyKey = apiKeyKey;
-    this.#sealer = new SecretSealer(deriveWebhookSealKey({ apiKeyKey }));
+    this.#webhookSecrets = new WebhookSecrets(apiKeyKey);
     this.#byId = db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE id = ?');
     this.#byKey = db.prepare<[Buffer], ClientRow>(
       `SELECT c.* FROM api_keys k JOIN clients c ON c.id = k.client_id
@@ -136,36 +109,39 @@ export class SqliteClientStore implements ClientStore {
 
   async get(id: string): Promise<Client | null> {
     const row = this.#byId.get(id);
-    return row ? fromRow(row) : null;
+    return row ? clientFromRow(row) : null;
   }
 
   async list(): Promise<Client[]> {
-    return (this.#db.prepare('SELECT * FROM clients ORDER BY id').all() as ClientRow[]).map(fromRow);
+    return (this.#db.prepare('SELECT * FROM clients ORDER BY id').all() as ClientRow[]).map(clientFromRow);
   }
 
   async create(client: NewClient): Promise<{ client: Client; apiKey: string }> {
-    validate(client);
-    const apiKey = `kvs_${keySecret()}`;
+    validateClient(client);
+    const apiKey = newApiKey();
     const now = Date.now();
     this.#db.transaction(() => {
-      if (this.#byId.get(client.id)) throw new ClientError('client_exists', `client "${client.id}" already exists`);
+      if (this.#byId.get(client.id)) throw alreadyExists(client.id);
       this.#db
         .prepare(
           'INSERT INTO clients (id, name, purpose, allowed_origins, widget_sessions, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(client.id, client.name, client.purpose, JSON.stringify(client.allowedOrigins), client.widgetSessions ? 1 : 0, 'active', now);
+        .run(client.id, client.name, client.purpose, originsColumn(client.allowedOrigins), client.widgetSessions ? 1 : 0, 'active', now);
       this.#insertKey(client.id, apiKey, now);
     }).immediate();
     return { client: (await this.get(client.id))!, apiKey };
   }
 
   async update(id: string, changes: Partial<Omit<NewClient, 'id'>>): Promise<Client> {
-    const current = await this.#require(id);
-    const next = { ...current, ...changes, widgetSessions: changes.widgetSessions ?? current.widgetSessions };
-    validate(next);
-    this.#db
-      .prepare('UPDATE clients SET name = ?, purpose = ?, allowed_origins = ?, widget_sessions = ? WHERE id = ?')
-      .run(next.name, next.purpose, JSON.stringify(next.allowedOrigins), next.widgetSessions ? 1 : 0, id);
+    // Read and written in one transaction: racing updates of different fields both land.
+    this.#db.transaction(() => {
+      const current = this.#byId.get(id);
+      if (!current) throw notFound(id);
+      const next = mergeClientChanges(clientFromRow(current), changes);
+      this.#db
+        .prepare('UPDATE clients SET name = ?, purpose = ?, allowed_origins = ?, widget_sessions = ? WHERE id = ?')
+        .run(next.name, next.purpose, originsColumn(next.allowedOrigins), next.widgetSessions ? 1 : 0, id);
+    }).immediate();
     return (await this.get(id))!;
   }
 
@@ -177,7 +153,7 @@ export class SqliteClientStore implements ClientStore {
 
   async rotateKey(id: string, options: { revokeOthers?: boolean } = {}): Promise<string> {
     await this.#require(id);
-    const apiKey = `kvs_${keySecret()}`;
+    const apiKey = newApiKey();
     const now = Date.now();
     this.#db.transaction(() => {
       if (options.revokeOthers) {
@@ -190,11 +166,10 @@ export class SqliteClientStore implements ClientStore {
 
   async ensureKey(id: string, apiKey: string): Promise<void> {
     await this.#require(id);
-    const hash = this.#hash(apiKey);
-    const existing = this.#db.prepare('SELECT client_id FROM api_keys WHERE key_hash = ?').get(hash) as
+    const existing = this.#db.prepare('SELECT client_id FROM api_keys WHERE key_hash = ?').get(apiKeyHash(this.#apiKeyKey, apiKey)) as
       | { client_id: string }
       | undefined;
-    if (existing && existing.client_id !== id) throw new ClientError('client_invalid', 'that API key belongs to another client');
+    if (existing && existing.client_id !== id) throw keyOfAnotherClient();
     if (!existing) this.#insertKey(id, apiKey, Date.now());
   }
 
@@ -202,7 +177,7 @@ export class SqliteClientStore implements ClientStore {
     const result = this.#db
       .prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND client_id = ? AND revoked_at IS NULL')
       .run(Date.now(), keyId, id);
-    if (result.changes === 0) throw new ClientError('client_not_found', `no active key "${keyId}" for client "${id}"`);
+    if (result.changes === 0) throw keyNotFound(id, keyId);
   }
 
   async keys(id: string): Promise<ApiKeyInfo[]> {
@@ -213,9 +188,9 @@ export class SqliteClientStore implements ClientStore {
   }
 
   async authenticate(apiKey: string): Promise<Client | null> {
-    if (apiKey.length < 16 || apiKey.length > 200) return null;
-    const row = this.#byKey.get(this.#hash(apiKey));
-    return row ? fromRow(row) : null;
+    if (!isPlausibleApiKey(apiKey)) return null;
+    const row = this.#byKey.get(apiKeyHash(this.#apiKeyKey, apiKey));
+    return row ? clientFromRow(row) : null;
   }
 
   async setWebhook(id: string, url: string | null, policy: DeliveryPolicy): Promise<string | null> {
@@ -228,74 +203,30 @@ export class SqliteClientStore implements ClientStore {
         .run(id);
       return null;
     }
-    const problem = webhookUrlSyntaxProblem(url, policy);
-    if (problem) throw new ClientError('client_invalid', `webhook URL ${problem}`);
-    const secret = newWebhookSecret();
-    const now = Date.now();
-    this.#db.transaction(() => {
-      const row = this.#byId.get(id)!;
+    validateWebhookUrl(url, policy);
+    return this.#db.transaction(() => {
+      const { text, columns } = this.#webhookSecrets.rotate(id, this.#byId.get(id)!.webhook_secret, Date.now());
       this.#db
-        .prepare(
-          `UPDATE clients SET webhook_url = ?, webhook_secret = ?, webhook_previous_secret = ?, webhook_previous_until = ? WHERE id = ?`,
-        )
-        .run(
-          url,
-          this.#sealer.seal(secret.bytes, sealContext(id)),
-          row.webhook_secret,
-          row.webhook_secret ? now + WEBHOOK_SECRET_OVERLAP_MS : null,
-          id,
-        );
+        .prepare(`UPDATE clients SET webhook_url = ?, webhook_secret = ?, webhook_previous_secret = ?, webhook_previous_until = ? WHERE id = ?`)
+        .run(url, columns.webhook_secret, columns.webhook_previous_secret, columns.webhook_previous_until, id);
+      return text;
     }).immediate();
-    return secret.text;
   }
 
   async webhookTarget(id: string): Promise<WebhookTarget | null> {
     const row = this.#byId.get(id);
-    if (!row?.webhook_url || !row.webhook_secret) return null;
-    const keys = [this.#sealer.open(row.webhook_secret, sealContext(id))];
-    if (row.webhook_previous_secret && (row.webhook_previous_until ?? 0) > Date.now()) {
-      keys.push(this.#sealer.open(row.webhook_previous_secret, sealContext(id)));
-    }
-    return { url: row.webhook_url, keys };
+    return row ? this.#webhookSecrets.target(row, Date.now()) : null;
   }
 
   #insertKey(clientId: string, apiKey: string, now: number): void {
-    // The key id is public (for listing and revoking); it is derived from nothing secret.
-    const keyId = `key_${crypto.randomBytes(6).toString('hex')}`;
     this.#db
       .prepare('INSERT INTO api_keys (id, client_id, key_hash, created_at) VALUES (?, ?, ?, ?)')
-      .run(keyId, clientId, this.#hash(apiKey), now);
-  }
-
-  #hash(apiKey: string): Buffer {
-    return keyedHash(this.#apiKeyKey, 'api-key', apiKey);
+      .run(newKeyId(), clientId, apiKeyHash(this.#apiKeyKey, apiKey), now);
   }
 
   async #require(id: string): Promise<Client> {
     const client = await this.get(id);
-    if (!client) throw new ClientError('client_not_found', `no client "${id}"`);
+    if (!client) throw notFound(id);
     return client;
-  }
-}
-
-/** A sealed secret opens only in its own client's row. */
-const sealContext = (clientId: string) => `kycvs webhook secret for client ${clientId}`;
-
-function validate(client: Omit<NewClient, 'id'> & { id: string }): void {
-  if (!CLIENT_ID_PATTERN.test(client.id)) {
-    throw new ClientError('client_invalid', 'client id: 2-63 lowercase letters, digits or "-"');
-  }
-  // Both are printed in every SMS sent in this client's name.
-  for (const field of ['name', 'purpose'] as const) {
-    const problem = smsTextProblem(client[field]);
-    if (problem) throw new ClientError('client_invalid', `${field} ${problem} (it is printed in the SMS: ${SMS_TEXT_RULE})`);
-  }
-  if (client.widgetSessions !== undefined && typeof client.widgetSessions !== 'boolean') {
-    throw new ClientError('client_invalid', 'widgetSessions: true or false');
-  }
-  for (const origin of client.allowedOrigins) {
-    if (canonicalOrigin(origin) !== origin) {
-      throw new ClientError('client_invalid', `allowed origin "${origin}" is not an origin like https://example.com`);
-    }
   }
 }

@@ -2,9 +2,8 @@
 import { isLangCode, LANGUAGES } from '../../protocol/languages.ts';
 import { otpSmsText } from '../otp/otp.ts';
 import { smsSize } from '../sms/segments.ts';
-import type { Db } from '../store/database.ts';
-import { ClientTexts, type TextLang } from './client-texts.ts';
-import { ClientError, SqliteClientStore } from './clients.ts';
+import type { ClientTexts, TextLang } from './client-texts.ts';
+import { ClientError, type ClientStore } from './clients.ts';
 
 export const TEXTS_USAGE = `  clients texts set ID --lang LANG [--name NAME] [--purpose TEXT]
                                       the verifier's name and/or purpose in LANG (hi bn gu kn ml mr or pa ta te as),
@@ -22,24 +21,27 @@ interface TextsOptions {
   purpose?: string | undefined;
 }
 
+/** The stores the command works on: SQLite's or PostgreSQL's, as the service is configured. */
+export interface TextsStores {
+  clients: Pick<ClientStore, 'get'>;
+  texts: ClientTexts;
+}
+
 /** Runs `clients texts <action> ID`; returns the lines to print. Usage mistakes throw `usage(message)`. */
 export async function runTextsCommand(
   action: string | undefined,
   clientId: string | undefined,
   options: TextsOptions,
-  db: Db,
-  apiKeyKey: Buffer,
+  { clients, texts }: TextsStores,
   issuer: string,
   usage: (message: string) => Error,
 ): Promise<string[]> {
   if (!clientId) throw usage(`clients texts ${action ?? ''} needs a client id`);
-  const clients = new SqliteClientStore(db, apiKeyKey);
   const client = await clients.get(clientId);
   if (!client) throw new ClientError('client_not_found', `no client "${clientId}"`);
-  const texts = new ClientTexts(db);
   if (action === 'list') {
     const lines = [`en\t${client.name}\t${client.purpose}`];
-    for (const t of texts.list(clientId)) lines.push(`${t.lang}\t${t.name ?? '(English)'}\t${t.purpose ?? '(English)'}`);
+    for (const t of await texts.list(clientId)) lines.push(`${t.lang}\t${t.name ?? '(English)'}\t${t.purpose ?? '(English)'}`);
     return lines;
   }
   if (action !== 'set' && action !== 'unset') throw usage(`unknown clients texts command "${action ?? ''}"`);
@@ -52,11 +54,11 @@ export async function runTextsCommand(
   if (action === 'set') {
     const { name, purpose } = options;
     if (name === undefined && purpose === undefined) throw usage('clients texts set needs --name and/or --purpose');
-    saved = texts.set(clientId, textLang, { ...(name !== undefined && { name }), ...(purpose !== undefined && { purpose }) });
+    saved = await texts.set(clientId, textLang, { ...(name !== undefined && { name }), ...(purpose !== undefined && { purpose }) });
   } else {
-    saved = texts.set(clientId, textLang, { name: null, purpose: null });
+    saved = await texts.set(clientId, textLang, { name: null, purpose: null });
   }
-  const shown = texts.localize(client, client.purpose, lang);
+  const shown = await texts.localize(client, client.purpose, lang);
   const lines = [`client ${clientId} in ${lang}: name ${saved.name ?? '(English)'}; purpose ${saved.purpose ?? '(English)'}`];
   // The size of a code's SMS in this language, with this service's host for both WebOTP hosts.
   const host = new URL(issuer).host;

@@ -29,7 +29,8 @@ export interface AuditLog {
   count(): Promise<number>;
 }
 
-interface AuditRow {
+/** An audit record as both stores return it (column names). */
+export interface AuditRow {
   id: number;
   at: number;
   client_id: string;
@@ -50,7 +51,7 @@ export function prepareAuditInsert(db: Db): (e: AuditEvent) => void {
   return (e) => insert.run(e.at, e.clientId, e.sessionId, e.purpose, e.event, e.vaccinationStatus, e.subject, e.tokenJti);
 }
 
-function fromRow(r: Omit<AuditRow, 'id'>): AuditEvent {
+export function auditFromRow(r: Omit<AuditRow, 'id'>): AuditEvent {
   return {
     at: r.at,
     clientId: r.client_id,
@@ -63,6 +64,10 @@ function fromRow(r: Omit<AuditRow, 'id'>): AuditEvent {
   };
 }
 
+export function auditEntryFromRow(r: AuditRow): AuditEntry {
+  return { id: r.id, ...auditFromRow(r) };
+}
+
 export class SqliteAuditLog implements AuditLog {
   readonly #db: Db;
   constructor(db: Db) {
@@ -71,7 +76,7 @@ export class SqliteAuditLog implements AuditLog {
 
   async forSession(sessionId: string): Promise<AuditEvent[]> {
     const rows = this.#db.prepare('SELECT * FROM audit_events WHERE session_id = ? ORDER BY id').all(sessionId) as AuditRow[];
-    return rows.map(fromRow);
+    return rows.map(auditFromRow);
   }
 
   async forSubjects(subjects: readonly string[], limit: number, before?: { at: number; id: number }): Promise<AuditEntry[]> {
@@ -83,7 +88,7 @@ export class SqliteAuditLog implements AuditLog {
          ORDER BY at DESC, id DESC LIMIT ?`,
       )
       .all(JSON.stringify(subjects), before?.at ?? null, before?.at ?? null, before?.at ?? null, before?.id ?? null, limit) as AuditRow[];
-    return rows.map((r) => ({ id: r.id, ...fromRow(r) }));
+    return rows.map(auditEntryFromRow);
   }
 
   async count(): Promise<number> {

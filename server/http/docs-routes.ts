@@ -6,14 +6,14 @@ import { methodNotAllowed } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 
 /** `/openapi.json` and its readable page `/docs/`, both made once from the schemas at start. */
-export function docsRouter(services: Pick<Services, 'config' | 'outbox'>): Router {
+export function docsRouter(services: Pick<Services, 'config' | 'demoTexts'>): Router {
   const router = Router();
   let made: { json: string; page: string; styleHash: string } | undefined;
   // Made on first use, after every route module has documented its operations.
   const docs = () => {
     if (made) return made;
     // The demo outbox route exists only in demo mode without a gateway: document it only then.
-    const document = openApiDocument(services.config.issuer, { demo: services.outbox !== null });
+    const document = openApiDocument(services.config.issuer, { demo: services.demoTexts !== null });
     const { html, style } = renderApiReference(document);
     made = { json: JSON.stringify(document), page: html, styleHash: crypto.createHash('sha256').update(style).digest('base64') };
     return made;

@@ -7,7 +7,7 @@ import { ApiError } from '../errors.ts';
 import { clearedSignInCookie, readSignInCookie, signInCookie } from '../me/cookie.ts';
 import { MeHistory } from '../me/disclosures.ts';
 import { MeSignIn, SIGNED_IN_SECONDS } from '../me/sign-in.ts';
-import { SignInStore } from '../me/sign-in-store.ts';
+
 import type { Services } from '../services.ts';
 import { callerFor } from './auth.ts';
 import { methodNotAllowed } from './errors.ts';
@@ -35,7 +35,7 @@ const meOtpBody = S.meOtpRequest.extend({ mobile });
  * the sign-in cookie, the disclosures about the people on that mobile, sign-out.
  */
 export function meRoutes(services: Services): Router {
-  const signIn = new MeSignIn(services.flowDeps, new SignInStore(services.db));
+  const signIn = new MeSignIn(services.flowDeps, services.signIns);
   const history = new MeHistory({ ...services.flowDeps, audit: services.audit, subjectKey: services.flowDeps.secrets.subjectKey });
   const router = Router();
   let page: string | undefined;

@@ -49,7 +49,7 @@ export function publicRoutes(services: Services): Router {
     .route('/healthz')
     .get(async (_req, res) => {
       try {
-        services.db.prepare('SELECT 1').get();
+        await services.ping();
         await services.keys.signingKey();
         res.json({ status: 'ok' });
       } catch {
@@ -74,15 +74,15 @@ export function publicRoutes(services: Services): Router {
     })
     .all(methodNotAllowed);
 
-  if (config.demo && services.outbox) {
-    const outbox = services.outbox;
+  if (config.demo && services.demoTexts) {
+    const outbox = services.demoTexts;
     router
       .route('/v1/dev/sms')
-      .get((req, res) => {
+      .get(async (req, res) => {
         const query = parse(smsOutboxQuery, req.query);
         res.setHeader('Access-Control-Allow-Origin', '*');
         res.setHeader('Cache-Control', 'no-store');
-        res.json({ messages: outbox.list(query.mobile) });
+        res.json({ messages: await outbox.list(query.mobile) });
       })
       .all(methodNotAllowed);
   }

@@ -93,7 +93,7 @@ describe('when the store fails', () => {
     const broken = await startTestServer();
     try {
       const id = await createSession(broken, RAILWAY);
-      broken.services.db.close();
+      broken.services.db!.close();
       const health = await broken.api('GET', '/healthz');
       assert.equal(health.status, 503);
       assert.deepEqual(health.body, { status: 'unavailable' });

@@ -73,7 +73,7 @@ async function pageConfig(services: Pick<Services, 'clients' | 'config' | 'flowD
   if (!parentOrigin || !client.allowedOrigins.includes(parentOrigin)) return { ok: false, error: 'origin_not_allowed' };
   const { issuerName } = services.config;
   const texts = Object.fromEntries(
-    services.flowDeps.clientTexts.list(client.id).map(({ lang, name, purpose }) => [lang, { ...(name && { name }), ...(purpose && { purpose }) }]),
+    (await services.flowDeps.clientTexts.list(client.id)).map(({ lang, name, purpose }) => [lang, { ...(name && { name }), ...(purpose && { purpose }) }]),
   );
   return { ok: true, clientId: client.id, clientName: client.name, purpose: client.purpose, issuerName, parentOrigin, texts };
 }

@@ -27,7 +27,8 @@ export interface SentCode {
   otpExpiresAt: number;
 }
 
-interface SignInRow {
+/** A sign-in as stored: SQLite's columns, and the fields of its Redis hash (redis-sign-in-store.ts). */
+export interface SignInRow {
   id: string;
   mobile_hash: Buffer;
   state: SignInState;
@@ -41,8 +42,45 @@ interface SignInRow {
   secret_hash: Buffer | null;
 }
 
-/** Sign-ins in SQLite. Each change is a compare-and-set on the state it moves from, as the check's sessions are. */
-export class SignInStore {
+export function signInFromRow(r: SignInRow): SignIn {
+  return {
+    id: r.id,
+    mobileHash: r.mobile_hash,
+    state: r.state,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    otpHash: r.otp_hash,
+    otpSentAt: r.otp_sent_at,
+    otpExpiresAt: r.otp_expires_at,
+    sends: r.sends,
+    failedAttempts: r.failed_attempts,
+    secretHash: r.secret_hash,
+  };
+}
+
+export type NewSignIn = { id: string; mobileHash: Buffer; createdAt: number; expiresAt: number } & SentCode;
+
+/**
+ * Where sign-ins live: SQLite (SqliteSignInStore) or Redis (RedisSignInStore). Every change is a
+ * compare-and-set on the state it moves from, as the check's sessions are: of racing calls that
+ * make the same move, one succeeds. A sign-in past its `expiresAt` may be gone (`get` gives null).
+ */
+export interface SignInStore {
+  /** A new sign-in with its first code (state code_sent, one send). Throws if the id exists. */
+  create(signIn: NewSignIn): Promise<void>;
+  get(id: string): Promise<SignIn | null>;
+  /** A resend, if no other send came in since `previousSends` was read. */
+  recordResend(id: string, previousSends: number, code: SentCode): Promise<boolean>;
+  /** Counts a wrong code; locks the sign-in at `maxAttempts`. Null if it was not awaiting a code. */
+  recordWrongCode(id: string, maxAttempts: number): Promise<{ failedAttempts: number; locked: boolean } | null>;
+  /** code_sent → signed_in, only while the stored code is still the one that was checked. */
+  markSignedIn(id: string, otpHash: Buffer, secretHash: Buffer, expiresAt: number): Promise<boolean>;
+  /** signed_in → signed_out (nothing otherwise). */
+  signOut(id: string): Promise<void>;
+}
+
+/** Sign-ins in SQLite (table me_sign_ins). */
+export class SqliteSignInStore implements SignInStore {
   readonly #statements;
 
   constructor(db: Db) {
@@ -72,41 +110,25 @@ export class SignInStore {
   }
 
   /** A new sign-in with its first code; sign-ins that ran out go in the same call (the table holds only live ones). */
-  async create(signIn: { id: string; mobileHash: Buffer; createdAt: number; expiresAt: number } & SentCode): Promise<void> {
+  async create(signIn: NewSignIn): Promise<void> {
     this.#statements.prune.run(signIn.createdAt);
     this.#statements.insert.run(signIn);
   }
 
   async get(id: string): Promise<SignIn | null> {
-    const r = this.#statements.get.get(id);
-    if (!r) return null;
-    return {
-      id: r.id,
-      mobileHash: r.mobile_hash,
-      state: r.state,
-      createdAt: r.created_at,
-      expiresAt: r.expires_at,
-      otpHash: r.otp_hash,
-      otpSentAt: r.otp_sent_at,
-      otpExpiresAt: r.otp_expires_at,
-      sends: r.sends,
-      failedAttempts: r.failed_attempts,
-      secretHash: r.secret_hash,
-    };
+    const row = this.#statements.get.get(id);
+    return row ? signInFromRow(row) : null;
   }
 
-  /** A resend, if no other send came in since `previousSends` was read. */
   async recordResend(id: string, previousSends: number, code: SentCode): Promise<boolean> {
     return this.#statements.resent.run({ id, previousSends, ...code }).changes === 1;
   }
 
-  /** Counts a wrong code; locks the sign-in at `maxAttempts`. Null if it was not awaiting a code. */
   async recordWrongCode(id: string, maxAttempts: number): Promise<{ failedAttempts: number; locked: boolean } | null> {
     const row = this.#statements.wrongCode.get(maxAttempts, maxAttempts, id);
     return row ? { failedAttempts: row.failed_attempts, locked: row.state === 'locked' } : null;
   }
 
-  /** code_sent → signed_in, only while the stored code is still the one that was checked. */
   async markSignedIn(id: string, otpHash: Buffer, secretHash: Buffer, expiresAt: number): Promise<boolean> {
     return this.#statements.signedIn.run(secretHash, expiresAt, id, otpHash).changes === 1;
   }

@@ -63,7 +63,7 @@ describe('quotas', () => {
     const server = await startTestServer({ env: { KYCVS_SMS_PER_CLIENT_HOUR: '1', KYCVS_SESSIONS_PER_IP_MINUTE: '2' } });
     const withPerson = () =>
       server.api('POST', '/v1/sessions', { apiKey: DEMO.railway.apiKey, json: { mobile: nextMobile(), name: 'Some Body' } });
-    const sessionRows = () => (server.services.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+    const sessionRows = () => (server.services.db!.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
     try {
       assert.equal((await withPerson()).status, 201);
       for (let i = 0; i < 3; i++) assertApiError(await withPerson(), 'rate_limited');

@@ -2,6 +2,7 @@ import type { Db } from '../store/database.ts';
 import { BENEFICIARY_COLUMNS, MAX_BENEFICIARIES_PER_MOBILE, MOBILE_FULL_REASON, ON_ID_CONFLICT_UPDATE } from './beneficiaries-table.ts';
 import type { StagedRows } from './beneficiary-rows.ts';
 import { MOBILE_HASH_BYTES, type MobileHasher } from './mobile-hash.ts';
+import { MobileOccupancy } from './mobile-limit.ts';
 
 /**
  * A large import for a registry that is not taking traffic: rows are staged where nobody sees
@@ -19,7 +20,7 @@ export interface BulkLoad {
 }
 
 export class BulkLoadError extends Error {
-  constructor(readonly code: 'bulk_load_busy' | 'bulk_load_closed', message: string) {
+  constructor(readonly code: 'bulk_load_busy' | 'bulk_load_closed' | 'bulk_load_unsupported', message: string) {
     super(message);
   }
 }
@@ -190,38 +191,20 @@ export class SqliteBulkLoad implements BulkLoad {
     const crowded = db.prepare('SELECT mobile_hash FROM temp.bulk_crowded').pluck().all() as Buffer[];
     if (crowded.length === 0) return [];
 
-    const members = new Map<string, Set<string>>(crowded.map((h) => [h.toString('hex'), new Set()]));
+    const occupancy = new MobileOccupancy();
+    for (const h of crowded) occupancy.track(h.toString('hex'));
     const involved = `(SELECT id FROM temp.bulk_staging WHERE mobile_hash IN temp.bulk_crowded
                        UNION SELECT id FROM main.beneficiaries WHERE mobile_hash IN temp.bulk_crowded)`;
     // Where each member of a crowded mobile is: at most 6 per crowded mobile, however many rows
     // a file puts on one number (rows are streamed, not held).
-    const mobileOf = new Map<string, string>();
     type Row = { id: string; mobile_hash: Buffer };
     for (const b of db.prepare(`SELECT id, mobile_hash FROM main.beneficiaries WHERE id IN ${involved}`).iterate() as Iterable<Row>) {
-      const mobile = b.mobile_hash.toString('hex');
-      const onMobile = members.get(mobile);
-      if (!onMobile) continue;
-      onMobile.add(b.id);
-      mobileOf.set(b.id, mobile);
+      occupancy.place(b.id, b.mobile_hash.toString('hex'));
     }
     const refused: number[] = [];
     const rows = db.prepare(`SELECT line, id, mobile_hash FROM temp.bulk_staging WHERE id IN ${involved} ORDER BY line`);
     for (const row of rows.iterate() as Iterable<Row & { line: number }>) {
-      const target = row.mobile_hash.toString('hex');
-      const onTarget = members.get(target);
-      if (onTarget && onTarget.size - (onTarget.has(row.id) ? 1 : 0) >= MAX_BENEFICIARIES_PER_MOBILE) {
-        refused.push(row.line);
-        continue;
-      }
-      const from = mobileOf.get(row.id);
-      if (from !== undefined && from !== target) {
-        members.get(from)!.delete(row.id);
-        mobileOf.delete(row.id);
-      }
-      if (onTarget) {
-        onTarget.add(row.id);
-        mobileOf.set(row.id, target);
-      }
+      if (!occupancy.admit(row.id, row.mobile_hash.toString('hex'))) refused.push(row.line);
     }
     const drop = db.prepare('DELETE FROM temp.bulk_staging WHERE line = ?');
     for (const line of refused) drop.run(line);

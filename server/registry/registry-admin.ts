@@ -1,10 +1,8 @@
 import type { Db } from '../store/database.ts';
-import { BENEFICIARY_COLUMNS, MAX_BENEFICIARIES_PER_MOBILE, MOBILE_FULL_REASON, ON_ID_CONFLICT_UPDATE } from './beneficiaries-table.ts';
+import { BENEFICIARY_COLUMNS, MAX_BENEFICIARIES_PER_MOBILE, MOBILE_FULL_REASON, ON_ID_CONFLICT_UPDATE, storedBeneficiary } from './beneficiaries-table.ts';
 import type { BeneficiaryInput } from './beneficiary-rows.ts';
 import { type BulkLoad, SqliteBulkLoad } from './bulk-load.ts';
 import { MobileHasher } from './mobile-hash.ts';
-import { nameKey } from './names.ts';
-import { vaccineKey } from './schedule.ts';
 import { readSchedule, seedDefaultSchedule } from './schedule-table.ts';
 
 // The operator's side of the registry: imports (row by row or bulk), seeding, counting. No
@@ -12,7 +10,7 @@ import { readSchedule, seedDefaultSchedule } from './schedule-table.ts';
 
 export type UpsertOutcome = { ok: true } | { ok: false; reason: string };
 
-/** Writing and inspecting the registry. Implementations: SQLite here; a server database later. */
+/** Writing and inspecting the registry. Implementations: SQLite here, PostgreSQL (postgres-admin.ts). */
 export interface RegistryAdmin {
   /** Writes a batch atomically; each row gets its outcome (a refused row does not affect the others). */
   upsertBatch(rows: readonly BeneficiaryInput[]): Promise<UpsertOutcome[]>;
@@ -44,18 +42,10 @@ export class SqliteRegistryAdmin implements RegistryAdmin {
   async upsertBatch(rows: readonly BeneficiaryInput[]): Promise<UpsertOutcome[]> {
     return this.#db.transaction(() =>
       rows.map((row): UpsertOutcome => {
-        const mobileHash = this.#hasher.hash(row.mobile);
-        const others = this.#countOnMobile.get(mobileHash, row.id)!.n;
+        const stored = storedBeneficiary(row, this.#hasher);
+        const others = this.#countOnMobile.get(stored.mobileHash, row.id)!.n;
         if (others >= MAX_BENEFICIARIES_PER_MOBILE) return { ok: false, reason: MOBILE_FULL_REASON };
-        this.#upsert.run({
-          id: row.id,
-          mobileHash,
-          name: row.name,
-          nameKey: nameKey(row.name),
-          vaccine: row.vaccine === null ? null : vaccineKey(row.vaccine),
-          doses: row.doses,
-          lastDoseDate: row.lastDoseDate,
-        });
+        this.#upsert.run(stored);
         return { ok: true };
       }),
     )();

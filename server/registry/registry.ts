@@ -1,10 +1,9 @@
 import type { VaccinationStatus } from '../../protocol/api.ts';
 import type { Db } from '../store/database.ts';
 import { MobileHasher } from './mobile-hash.ts';
+import { type KeyedBeneficiaryRow, lookupOnMobile } from './lookup-rows.ts';
 import { nameKey } from './names.ts';
-import { vaccineKey } from './schedule.ts';
 import { readSchedule, seedDefaultSchedule } from './schedule-table.ts';
-import { statusFor } from './status.ts';
 
 // The registry as a request sees it: a mobile's keyed hash and a lookup, nothing that writes.
 // Imports, bulk loads and counts are the admin side (registry-admin.ts), which this never imports.
@@ -16,7 +15,7 @@ export interface RegistryLookup {
   match: { beneficiaryId: string; status: VaccinationStatus } | null;
 }
 
-/** The registry the service answers from. Implementations: SQLite here; a server database later. */
+/** The registry the service answers from. Implementations: SQLite here, PostgreSQL (postgres.ts). */
 export interface Registry {
   /** The keyed hash a mobile number is stored and looked up as. */
   mobileHash(mobile: string): Buffer;
@@ -25,13 +24,6 @@ export interface Registry {
   lookupKeyed(mobileHash: Buffer, nameKey: string): Promise<RegistryLookup>;
   /** Who is registered on this mobile, by name: for the mobile's owner once they proved it (the citizen's own history). */
   beneficiariesOn(mobileHash: Buffer): Promise<{ beneficiaryId: string; name: string }[]>;
-}
-
-interface BeneficiaryRow {
-  id: string;
-  name_key: string;
-  vaccine: string | null;
-  doses: number;
 }
 
 export class SqliteRegistry implements Registry {
@@ -44,7 +36,7 @@ export class SqliteRegistry implements Registry {
   constructor(db: Db, mobileKey: Buffer) {
     this.#db = db;
     this.#hasher = new MobileHasher(mobileKey);
-    this.#byMobile = db.prepare<[Buffer], BeneficiaryRow>(
+    this.#byMobile = db.prepare<[Buffer], KeyedBeneficiaryRow>(
       'SELECT id, name_key, vaccine, doses FROM beneficiaries WHERE mobile_hash = ? LIMIT 16',
     );
     this.#namesByMobile = db.prepare<[Buffer], { id: string; name: string }>(
@@ -62,19 +54,11 @@ export class SqliteRegistry implements Registry {
   }
 
   async lookupKeyed(mobileHash: Buffer, key: string): Promise<RegistryLookup> {
-    const rows = this.#byMobile.all(mobileHash);
-    const hit = key === '' ? undefined : rows.find((r) => r.name_key === key);
-    if (!hit) return { registered: rows.length > 0, match: null };
-    const primary = hit.vaccine === null ? undefined : this.#primaryDoses(hit.vaccine);
-    return { registered: true, match: { beneficiaryId: hit.id, status: statusFor(hit.doses, primary) } };
+    this.#scheduleCache ??= readSchedule(this.#db);
+    return lookupOnMobile(this.#byMobile.all(mobileHash), key, this.#scheduleCache);
   }
 
   async beneficiariesOn(mobileHash: Buffer): Promise<{ beneficiaryId: string; name: string }[]> {
     return this.#namesByMobile.all(mobileHash).map((r) => ({ beneficiaryId: r.id, name: r.name }));
-  }
-
-  #primaryDoses(vaccine: string): number | undefined {
-    this.#scheduleCache ??= readSchedule(this.#db);
-    return this.#scheduleCache.get(vaccineKey(vaccine));
   }
 }

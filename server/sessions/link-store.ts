@@ -21,7 +21,16 @@ export interface SessionLinks {
   sessionFor(code: string): Promise<string | null>;
 }
 
-const hash = (code: string) => crypto.createHash('sha256').update(code).digest();
+/** What is stored of a link: its code's SHA-256. */
+export const linkHash = (code: string): Buffer => crypto.createHash('sha256').update(code).digest();
+
+/** A new link code (the secret part of the URL). */
+export const newLinkCode = (): string => nanoid(CODE_LENGTH);
+
+/** Whether `code` can be a link's code at all (anything else opens nothing, without a lookup). */
+export const isLinkCode = (code: string): boolean => CODE_PATTERN.test(code);
+
+export const linkUrl = (issuer: string, code: string): string => `${issuer}${LINK_PATH}${code}`;
 
 export class SqliteSessionLinks implements SessionLinks {
   readonly #issuer: string;
@@ -35,13 +44,13 @@ export class SqliteSessionLinks implements SessionLinks {
   }
 
   async create(sessionId: string): Promise<string> {
-    const code = nanoid(CODE_LENGTH);
-    this.#insert.run(hash(code), sessionId);
-    return `${this.#issuer}${LINK_PATH}${code}`;
+    const code = newLinkCode();
+    this.#insert.run(linkHash(code), sessionId);
+    return linkUrl(this.#issuer, code);
   }
 
   async sessionFor(code: string): Promise<string | null> {
-    if (!CODE_PATTERN.test(code)) return null;
-    return this.#find.get(hash(code)) ?? null;
+    if (!isLinkCode(code)) return null;
+    return this.#find.get(linkHash(code)) ?? null;
   }
 }

@@ -118,7 +118,8 @@ export interface SessionStore {
   prune(before: number): Promise<number>;
 }
 
-interface SessionRow {
+/** A session as SQLite stores it (and RedisSessionStore reads its hash into): column names, 0/1 for booleans. */
+export interface SessionRow {
   id: string;
   client_id: string;
   mode: SessionMode;
@@ -148,7 +149,7 @@ interface SessionRow {
   completed_at: number | null;
 }
 
-function fromRow(r: SessionRow): Session {
+export function sessionFromRow(r: SessionRow): Session {
   return {
     id: r.id,
     clientId: r.client_id,
@@ -255,7 +256,7 @@ export class SqliteSessionStore implements SessionStore {
 
   async get(id: string): Promise<Session | null> {
     const row = this.#statements.get.get(id);
-    return row ? fromRow(row) : null;
+    return row ? sessionFromRow(row) : null;
   }
 
   async recordOtpSent(id: string, previousSends: number, otp: OtpIssue): Promise<boolean> {

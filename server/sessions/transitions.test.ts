@@ -40,7 +40,7 @@ async function attempt(transition: TransitionName, state: StoredState): Promise<
   const { session } = await kit.session(state, { person: PEOPLE.asha });
   const store = kit.services.sessions;
   const code = crypto.randomBytes(32);
-  kit.services.db.prepare('UPDATE sessions SET otp_hash = ? WHERE id = ?').run(code, session.id);
+  kit.services.db!.prepare('UPDATE sessions SET otp_hash = ? WHERE id = ?').run(code, session.id);
   let moved: boolean;
   switch (transition) {
     case 'send_code': {
@@ -57,7 +57,7 @@ async function attempt(transition: TransitionName, state: StoredState): Promise<
       break;
     case 'correct_name':
       // A name the citizen gave, that matched no one, a ticket the frame holds, no tries yet.
-      kit.services.db.prepare("UPDATE sessions SET name_matched = 0, person_fixed_by = 'citizen', ticket_holder = 'frame' WHERE id = ?").run(session.id);
+      kit.services.db!.prepare("UPDATE sessions SET name_matched = 0, person_fixed_by = 'citizen', ticket_holder = 'frame' WHERE id = ?").run(session.id);
       moved = await store.recordNameTry(session.id, 0, 3, null);
       break;
     case 'consent_with_code':

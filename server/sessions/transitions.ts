@@ -38,3 +38,6 @@ export function allows(name: TransitionName, state: SessionState): boolean {
 export function fromStatesSql(name: TransitionName): string {
   return TRANSITIONS[name].from.map((s) => `'${s}'`).join(', ');
 }
+
+/** States a session can still move on from (some transition starts there): expiry ends these. */
+export const LIVE_STATES: readonly SessionState[] = [...new Set(Object.values(TRANSITIONS).flatMap((t) => t.from as readonly SessionState[]))];

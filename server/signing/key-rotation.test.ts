@@ -15,7 +15,7 @@ import {
   tokenFor,
   waitFor,
 } from '../../test-support/harness.ts';
-import { KeyStore, PUBLISH_AHEAD_SECONDS } from './key-store.ts';
+import { FileKeyStore, PUBLISH_AHEAD_SECONDS } from './key-store.ts';
 
 const server = await startTestServer();
 after(() => server.close());
@@ -30,8 +30,8 @@ const verifyFresh = (s: TestServer, token: string, issuer = s.url) =>
   verifyStatusToken(token, { issuer, audience: DEMO.railway.id, jwksUri: `${s.url}/.well-known/jwks.json?host=${fresh++}` });
 
 const rotators: [string, (s: TestServer) => Promise<string>][] = [
-  ['KeyStore.rotate() in the serving process', (s) => s.services.keys.rotate({ immediate: true })],
-  ['another process sharing the data dir (the CLI)', async (s) => (await KeyStore.open(s.dataDir, s.config.tokenTtlSeconds)).rotate({ immediate: true })],
+  ['keys.rotate() in the serving process', (s) => s.services.keys.rotate({ immediate: true })],
+  ['another process sharing the data dir (the CLI)', async (s) => (await FileKeyStore.open(s.dataDir, s.config.tokenTtlSeconds)).rotate({ immediate: true })],
 ];
 
 describe('rotation', () => {

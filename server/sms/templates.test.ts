@@ -17,7 +17,7 @@ const CODE = '482915';
 /** The longest name and purpose any demo client's SMS carries in `lang` (registered there, or English). */
 async function longestDemoClientIn(lang: (typeof LANGUAGES)[number]['code']) {
   const { clients, flowDeps } = server.services;
-  const shown = (await clients.list()).map((c) => flowDeps.clientTexts.localize(c, c.purpose, lang));
+  const shown = await Promise.all((await clients.list()).map((c) => flowDeps.clientTexts.localize(c, c.purpose, lang)));
   return shown.sort((a, b) => b.name.length + b.purpose.length - (a.name.length + a.purpose.length))[0]!;
 }
 

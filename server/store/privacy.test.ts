@@ -77,7 +77,7 @@ test('after every kind of flow, no mobile number or OTP is in the database files
     assert.ok(!logText.includes(DEMO.hotel.apiKey), 'logs hold an API key');
 
     await server.services.sms.drain();
-    server.services.db.pragma('wal_checkpoint(TRUNCATE)');
+    server.services.db!.pragma('wal_checkpoint(TRUNCATE)');
     assertClean('after a checkpoint');
   } finally {
     await server.close();

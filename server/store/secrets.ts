@@ -15,7 +15,31 @@ export interface Secrets {
   apiKeyKey: Buffer;
 }
 
-const SECRET_NAMES = ['mobileKey', 'otpKey', 'subjectKey', 'apiKeyKey'] as const;
+export const SECRET_NAMES = ['mobileKey', 'otpKey', 'subjectKey', 'apiKeyKey'] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+/** Bytes of a newly generated secret. */
+const SECRET_BYTES = 32;
+/** The shortest secret accepted from storage (what 40 base64url characters hold). */
+const MIN_SECRET_BYTES = 30;
+
+/** A fresh value for a secret: what every store generates on first start. */
+export function generateSecretValue(): Buffer {
+  return crypto.randomBytes(SECRET_BYTES);
+}
+
+/**
+ * The Secrets object from stored values, refusing a missing or short one: shared by the data dir's
+ * file and the PostgreSQL store. `where` names the storage in the error.
+ */
+export function secretsFromValues(values: ReadonlyMap<string, Buffer>, where: string): Secrets {
+  const entries = SECRET_NAMES.map((n) => {
+    const value = values.get(n);
+    if (!value || value.length < MIN_SECRET_BYTES) throw new Error(`${where}: ${n} is missing or too short`);
+    return [n, value] as const;
+  });
+  return Object.fromEntries(entries) as unknown as Secrets;
+}
 
 /**
  * Loads the data dir's secrets file, creating it (mode 0600) on first start. Every entry point
@@ -26,7 +50,7 @@ export function loadSecrets(dataDir: string): Secrets {
   ensurePrivateDir(dataDir);
   tightenFile(file);
   if (!fs.existsSync(file)) {
-    const fresh = Object.fromEntries(SECRET_NAMES.map((n) => [n, crypto.randomBytes(32).toString('base64url')]));
+    const fresh = Object.fromEntries(SECRET_NAMES.map((n) => [n, generateSecretValue().toString('base64url')]));
     try {
       // 'wx' fails if another process created it first; then we read theirs.
       fs.writeFileSync(file, JSON.stringify(fresh, null, 2), { mode: 0o600, flag: 'wx' });
@@ -35,12 +59,12 @@ export function loadSecrets(dataDir: string): Secrets {
     }
   }
   const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-  const entries = SECRET_NAMES.map((n) => {
+  const values = new Map<string, Buffer>();
+  for (const n of SECRET_NAMES) {
     const value = stored[n];
-    if (typeof value !== 'string' || value.length < 40) throw new Error(`${file}: ${n} is missing or too short`);
-    return [n, Buffer.from(value, 'base64url')] as const;
-  });
-  return Object.fromEntries(entries) as unknown as Secrets;
+    if (typeof value === 'string') values.set(n, Buffer.from(value, 'base64url'));
+  }
+  return secretsFromValues(values, file);
 }
 
 /** Whether `stored` is the keyed hash of `parts`, compared in constant time. */

@@ -2,9 +2,8 @@
 import type { ClientStore } from '../clients/clients.ts';
 import { ClientError } from '../clients/clients.ts';
 import type { Config } from '../config.ts';
-import type { Db } from '../store/database.ts';
 import { webhookUrlProblem } from './address-policy.ts';
-import { EVENT_STATES, type EventState, WebhookEventStore } from './event-store.ts';
+import { EVENT_STATES, type EventState, type WebhookEventStore } from './event-store.ts';
 
 export const WEBHOOK_USAGE = `  clients update ID --webhook URL     POST session events to URL, signed (Standard Webhooks); prints the new signing
                                       secret once (the previous one keeps signing for a day). Production: https only,
@@ -36,20 +35,23 @@ export async function updateClientWebhook(clients: ClientStore, id: string, url:
   ];
 }
 
-export function runWebhooksCommand(
+/**
+ * `webhooks list|attempts|replay` on the outbox of whichever store the service runs on (SQLite file
+ * or PostgreSQL: the caller opens `events` as the service does). Returns the lines to print.
+ */
+export async function runWebhooksCommand(
   command: string | undefined,
   args: string[],
   options: { client?: string; status?: string },
-  db: Db,
+  events: WebhookEventStore,
   config: Pick<Config, 'webhooks'>,
   usage: (message: string) => Error,
-): string[] {
-  const events = new WebhookEventStore(db);
+): Promise<string[]> {
   switch (command) {
     case 'list': {
       const status = options.status;
       if (status !== undefined && !EVENT_STATES.includes(status as EventState)) throw usage(`--status is one of ${EVENT_STATES.join(', ')}`);
-      return events.list({ ...(options.client !== undefined && { clientId: options.client }), ...(status !== undefined && { state: status as EventState }) }).map((e) =>
+      return (await events.list({ ...(options.client !== undefined && { clientId: options.client }), ...(status !== undefined && { state: status as EventState }) })).map((e) =>
         [
           e.id,
           e.type,
@@ -66,13 +68,13 @@ export function runWebhooksCommand(
     case 'attempts': {
       const id = args[0];
       if (!id) throw usage('webhooks attempts needs an event id');
-      if (!events.get(id)) throw new ClientError('client_not_found', `no webhook event "${id}"`);
-      return events.attempts(id).map((a) => [`#${a.attempt}`, iso(a.at), a.statusCode ?? '-', a.error ?? 'ok', `${a.durationMs} ms`].join('\t'));
+      if (!(await events.get(id))) throw new ClientError('client_not_found', `no webhook event "${id}"`);
+      return (await events.attempts(id)).map((a) => [`#${a.attempt}`, iso(a.at), a.statusCode ?? '-', a.error ?? 'ok', `${a.durationMs} ms`].join('\t'));
     }
     case 'replay': {
       const id = args[0];
       if (!id) throw usage('webhooks replay needs an event id');
-      const outcome = events.replay(id, Date.now(), config.webhooks.retryForMs);
+      const outcome = await events.replay(id, Date.now(), config.webhooks.retryForMs);
       if (outcome === null) throw new ClientError('client_not_found', `no webhook event "${id}"`);
       if (outcome === 'busy') throw new ClientError('client_invalid', `event ${id} is being delivered right now; see webhooks attempts ${id}`);
       return [`event ${id} queued again: the running service sends it within a poll (KYCVS_WEBHOOK_POLL_MS)`];

@@ -76,9 +76,9 @@ const waitForRequests = (rx: WebhookReceiver, n: number, timeoutMs = 10_000) =>
   waitFor(() => rx.requests.length >= n, { timeoutMs, what: `${n} webhook request(s)` });
 
 function attemptsOf(eventId: string): { attempt: number; status_code: number | null; error: string | null; duration_ms: number }[] {
-  return server.services.db.prepare('SELECT attempt, status_code, error, duration_ms FROM webhook_attempts WHERE event_id = ? ORDER BY id').all(eventId) as never;
+  return server.services.db!.prepare('SELECT attempt, status_code, error, duration_ms FROM webhook_attempts WHERE event_id = ? ORDER BY id').all(eventId) as never;
 }
-const eventRow = (id: string) => server.services.db.prepare('SELECT * FROM webhook_events WHERE id = ?').get(id) as Record<string, any>;
+const eventRow = (id: string) => server.services.db!.prepare('SELECT * FROM webhook_events WHERE id = ?').get(id) as Record<string, any>;
 
 describe('events and their bodies', () => {
   test('session.completed: POSTed at once, signed per the specification, the token and nothing else about the person', async () => {
@@ -147,7 +147,7 @@ describe('events and their bodies', () => {
     const [sms] = await outbox(server, person.mobile);
     const ok = await server.api('POST', `/v1/sessions/${res.body.session_id}/otp/verify`, { apiKey, json: { otp: OTP_IN_TEXT.exec(sms!.text)![1], consent: true } });
     assert.equal(ok.status, 200);
-    const count = server.services.db.prepare('SELECT COUNT(*) AS n FROM webhook_events WHERE session_id = ?').get(res.body.session_id) as { n: number };
+    const count = server.services.db!.prepare('SELECT COUNT(*) AS n FROM webhook_events WHERE session_id = ?').get(res.body.session_id) as { n: number };
     assert.equal(count.n, 0);
   });
 });
@@ -278,7 +278,7 @@ describe('expiry', () => {
       assert.equal(event!.payload.type, 'session.expired');
       assert.deepEqual(event!.payload.data, { session_id: sessionId, client_id: v.id, nonce });
       assert.ok(specVerify(v.secret, v.receiver.requests[0]!));
-      const row = short.services.db.prepare('SELECT state, expires_at FROM sessions WHERE id = ?').get(sessionId) as { state: string; expires_at: number };
+      const row = short.services.db!.prepare('SELECT state, expires_at FROM sessions WHERE id = ?').get(sessionId) as { state: string; expires_at: number };
       assert.equal(row.state, 'expired');
       assert.equal(event!.payload.timestamp, new Date(row.expires_at).toISOString(), 'timestamp: when it expired');
       const late = await short.api('POST', `/v1/sessions/${sessionId}/otp/verify`, { apiKey: v.apiKey, json: { otp: code, consent: true } });
@@ -287,7 +287,7 @@ describe('expiry', () => {
       assert.equal(view.body.state, 'expired');
       console.log(`figure: session.expired received ${event!.at - row.expires_at} ms after expires_at (grace 2 s, poll 200 ms); ${Date.now() - before} ms after the code was sent`);
       // The sweep reads only the index's newest slice.
-      const plan = short.services.db
+      const plan = short.services.db!
         .prepare(
           `EXPLAIN QUERY PLAN SELECT s.id, s.expires_at FROM sessions s JOIN clients c ON c.id = s.client_id
            WHERE s.expires_at >= 1 AND s.expires_at <= 2 AND s.state IN ('created', 'otp_sent', 'verified') AND c.webhook_url IS NOT NULL

@@ -1,13 +1,10 @@
 import type { Logger } from 'pino';
 import type { ClientStore } from '../clients/clients.ts';
-import type { Db } from '../store/database.ts';
 import { type DeliveryPolicy, systemResolver } from './address-policy.ts';
 import { type DeliveryOutcome, deliverOnce } from './deliver.ts';
-import { type AttemptEnd, type ClaimedEvent, WebhookEventStore } from './event-store.ts';
-import type { WebhookOutbox } from './outbox.ts';
+import type { AttemptEnd, ClaimedEvent, WebhookEventStore } from './event-store.ts';
 import type { WebhookSettings } from './settings.ts';
 import { webhookHeaders } from './signature.ts';
-import { ExpirySweeper } from './sweeper.ts';
 
 /**
  * How long a claim holds an event: twice the attempt's hard timeout and a second, so a slow attempt
@@ -27,6 +24,29 @@ export function retryDelayMs(attempt: number, settings: Pick<WebhookSettings, 'r
   return Math.round(d / 2 + random() * (d / 2));
 }
 
+/** Tells this process's dispatcher that an event was committed here (the outbox: WebhookOutbox, PostgresWebhookOutbox). */
+export interface WakeSource {
+  /** Calls `listener` after each commit that queued an event; returns the unsubscribe. */
+  onWake(listener: () => void): () => void;
+}
+
+/**
+ * Ends sessions that ran out of time without a decision, each with its `session.expired` event
+ * (SQLite: ExpirySweeper; sessions in Redis: the sessions store's sweeper). Returns how many it ended.
+ */
+export interface ExpirySweep {
+  sweep(now: number): Promise<number>;
+}
+
+/** What the dispatcher works on: none of it names a database. */
+export interface WebhookDispatcherDeps {
+  events: WebhookEventStore;
+  /** The webhook URL and signing keys of an event's client, read at every attempt. */
+  clients: Pick<ClientStore, 'webhookTarget'>;
+  wakes: WakeSource;
+  sweeper: ExpirySweep;
+}
+
 /**
  * Delivers the outbox off the request path, in this process: woken at once by a commit here, and
  * polling for what other processes queued or what falls due. Each attempt is signed afresh (its
@@ -35,8 +55,8 @@ export function retryDelayMs(attempt: number, settings: Pick<WebhookSettings, 'r
  */
 export class WebhookDispatcher {
   readonly #events: WebhookEventStore;
-  readonly #clients: ClientStore;
-  readonly #sweeper: ExpirySweeper;
+  readonly #clients: Pick<ClientStore, 'webhookTarget'>;
+  readonly #sweeper: ExpirySweep;
   readonly #settings: WebhookSettings;
   readonly #policy: DeliveryPolicy;
   readonly #log: Logger;
@@ -45,21 +65,23 @@ export class WebhookDispatcher {
   readonly #unsubscribe: () => void;
   #timer: NodeJS.Timeout | null = null;
   #ticking = false;
+  /** The look under way, awaited by close() so nothing touches the store after it. */
+  #looking: Promise<number> | null = null;
   #again = false;
   #closed = false;
   #lastPrune = 0;
   #lastSweep = 0;
   readonly #stop = new AbortController();
 
-  constructor(db: Db, clients: ClientStore, outbox: WebhookOutbox, settings: WebhookSettings, policy: DeliveryPolicy, log: Logger, random = Math.random) {
-    this.#events = new WebhookEventStore(db);
-    this.#clients = clients;
-    this.#sweeper = new ExpirySweeper(db, outbox, settings.expiryGraceMs);
+  constructor(deps: WebhookDispatcherDeps, settings: WebhookSettings, policy: DeliveryPolicy, log: Logger, random = Math.random) {
+    this.#events = deps.events;
+    this.#clients = deps.clients;
+    this.#sweeper = deps.sweeper;
     this.#settings = settings;
     this.#policy = policy;
     this.#log = log;
     this.#random = random;
-    this.#unsubscribe = outbox.onWake(() => this.wake());
+    this.#unsubscribe = deps.wakes.onWake(() => this.wake());
   }
 
   start(): void {
@@ -68,7 +90,10 @@ export class WebhookDispatcher {
 
   /** Look now (a commit in this process queued an event). Never runs inside the caller's tick. */
   wake(): void {
-    if (!this.#closed) this.#schedule(0);
+    if (this.#closed) return;
+    // A look under way (it awaits the store) looks again as soon as it ends: nothing announced mid-look is missed.
+    if (this.#ticking) this.#again = true;
+    else this.#schedule(0);
   }
 
   /**
@@ -81,6 +106,8 @@ export class WebhookDispatcher {
     this.#unsubscribe();
     if (this.#timer) clearTimeout(this.#timer);
     this.#stop.abort();
+    // A look awaiting the store may still claim: its attempts start, see the stop and give their events back.
+    if (this.#looking) await this.#looking.catch(() => {});
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight.values()]);
   }
 
@@ -104,21 +131,49 @@ export class WebhookDispatcher {
       return;
     }
     this.#ticking = true;
-    const now = Date.now();
+    let wait: number;
+    const run = this.#look();
+    this.#looking = run;
     try {
-      // Wake-ups come with every decision; the sweep needs running only once a poll.
-      if (now - this.#lastSweep >= this.#settings.pollMs) {
-        this.#lastSweep = now;
-        this.#sweeper.sweep(now);
+      wait = await run;
+    } finally {
+      this.#ticking = false;
+      this.#looking = null;
+    }
+    if (this.#again) {
+      this.#again = false;
+      wait = 0;
+    }
+    this.#schedule(wait);
+  }
+
+  /** One look: sweep and prune when due, claim what is due, and return how long to wait before the next. */
+  async #look(): Promise<number> {
+    const now = Date.now();
+    // Wake-ups come with every decision; the sweep needs running only once a poll. A sweep or prune
+    // that fails (a store away, a busy database) does not hold back the deliveries: the next poll retries.
+    if (now - this.#lastSweep >= this.#settings.pollMs) {
+      this.#lastSweep = now;
+      try {
+        await this.#sweeper.sweep(now);
+      } catch (err) {
+        this.#log.warn({ err: (err as Error).message }, 'expiry sweep failed');
       }
-      if (now - this.#lastPrune >= PRUNE_EVERY_MS) {
-        this.#lastPrune = now;
-        const pruned = this.#events.prune(now - this.#settings.retainMs);
+    }
+    if (now - this.#lastPrune >= PRUNE_EVERY_MS) {
+      this.#lastPrune = now;
+      try {
+        const pruned = await this.#events.prune(now - this.#settings.retainMs);
         if (pruned > 0) this.#log.info({ pruned }, 'webhook events pruned');
+      } catch (err) {
+        this.#log.warn({ err: (err as Error).message }, 'webhook prune failed');
       }
+    }
+    try {
       const free = this.#settings.concurrency - this.#inFlight.size;
-      if (free > 0) {
-        for (const event of this.#events.claimDue(now, free, leaseMs(this.#settings))) {
+      if (free > 0 && !this.#closed) {
+        for (const event of await this.#events.claimDue(now, free, leaseMs(this.#settings))) {
+          // Claimed as close() began: the attempt sees the stop signal and gives the event back.
           const job = this.#attempt(event).finally(() => {
             this.#inFlight.delete(event.id);
             this.wake();
@@ -129,25 +184,18 @@ export class WebhookDispatcher {
     } catch (err) {
       // A busy database (another process's long write) or the like: the next poll tries again.
       this.#log.warn({ err: (err as Error).message }, 'webhook dispatch tick failed');
-    } finally {
-      this.#ticking = false;
-    }
-    if (this.#again) {
-      this.#again = false;
-      this.#schedule(0);
-      return;
     }
     // The next look: the poll interval, or sooner when an event of ours falls due before it.
     let wait = this.#settings.pollMs;
-    if (this.#inFlight.size < this.#settings.concurrency) {
+    if (this.#inFlight.size < this.#settings.concurrency && !this.#closed) {
       try {
-        const due = this.#events.nextDueAt();
+        const due = await this.#events.nextDueAt();
         if (due !== null) wait = Math.min(wait, Math.max(0, due - Date.now()));
       } catch {
-        /* polled again below */
+        /* polled again after the interval */
       }
     }
-    this.#schedule(wait);
+    return wait;
   }
 
   async #attempt(event: ClaimedEvent): Promise<void> {
@@ -184,7 +232,7 @@ export class WebhookDispatcher {
     const now = Date.now();
     if (outcome.error === 'shutdown') {
       try {
-        this.#events.release(event, now);
+        await this.#events.release(event, now);
       } catch {
         /* the lease runs out instead */
       }
@@ -211,7 +259,7 @@ export class WebhookDispatcher {
       ...(end.kind === 'retry' && { retry_in_ms: end.at - now }),
     };
     try {
-      const kept = this.#events.recordAttempt(
+      const kept = await this.#events.recordAttempt(
         event,
         { eventId: event.id, attempt: event.attempts, at: startedAt, durationMs: outcome.durationMs, statusCode: outcome.statusCode, error: outcome.error },
         end,

@@ -14,7 +14,8 @@ import { type Db, openDatabase } from '../store/database.ts';
 import { WebhookReceiver, specVerify } from '../../test-support/webhook-receiver.ts';
 import { waitFor } from '../../test-support/harness.ts';
 import { WebhookDispatcher } from './dispatcher.ts';
-import { WebhookEventStore } from './event-store.ts';
+import { SqliteWebhookEventStore } from './sqlite-event-store.ts';
+import { ExpirySweeper } from './sweeper.ts';
 import { WebhookOutbox } from './outbox.ts';
 import { webhookSettingsFromEnv } from './settings.ts';
 
@@ -42,7 +43,8 @@ function connection(): { db: Db; clients: SqliteClientStore; outbox: WebhookOutb
 }
 
 function dispatcher(c: ReturnType<typeof connection>): WebhookDispatcher {
-  const d = new WebhookDispatcher(c.db, c.clients, c.outbox, settings, { demo: true }, quiet);
+  const deps = { events: new SqliteWebhookEventStore(c.db), clients: c.clients, wakes: c.outbox, sweeper: new ExpirySweeper(c.db, c.outbox, settings.expiryGraceMs) };
+  const d = new WebhookDispatcher(deps, settings, { demo: true }, quiet);
   dispatchers.push(d);
   return d;
 }
@@ -86,7 +88,7 @@ test('an event claimed by a dispatcher that died mid-attempt is sent by another 
   const c = connection();
   const id = await deniedSession(c);
   // The "dead" process: claims the event with a 400 ms lease and never records an attempt.
-  const [claimed] = new WebhookEventStore(c.db).claimDue(Date.now(), 10, 400);
+  const [claimed] = await new SqliteWebhookEventStore(c.db).claimDue(Date.now(), 10, 400);
   assert.equal(claimed?.sessionId, id);
   const claimedAt = Date.now();
   dispatcher(connection()).start();

@@ -21,20 +21,74 @@ export function newEventId(): string {
   return `msg_${crypto.randomBytes(16).toString('base64url')}`;
 }
 
+/** A session's event as stored in `webhook_events` (SQLite and PostgreSQL alike). */
+export interface WebhookEventRow {
+  id: string;
+  clientId: string;
+  sessionId: string;
+  type: WebhookEventType;
+  /** The JSON body delivered, signed, to the client. */
+  payload: string;
+  createdAt: number;
+  giveUpAt: number;
+}
+
+/**
+ * The one place an event's row and payload are made, for every outbox (this one, and
+ * PostgresWebhookOutbox): whichever store a session lives in, its client receives the same body.
+ */
+export function newWebhookEventRow(
+  type: WebhookEventType,
+  target: { sessionId: string; clientId: string; nonce: string | null },
+  at: number,
+  retryForMs: number,
+  extra: EventExtra = {},
+): WebhookEventRow {
+  const payload: WebhookPayload = {
+    type,
+    timestamp: new Date(at).toISOString(),
+    data: { session_id: target.sessionId, client_id: target.clientId, nonce: target.nonce, ...extra },
+  };
+  return {
+    id: newEventId(),
+    clientId: target.clientId,
+    sessionId: target.sessionId,
+    type,
+    payload: JSON.stringify(payload),
+    createdAt: at,
+    giveUpAt: at + retryForMs,
+  };
+}
+
+/** Listeners told when this process wrote events, so its dispatcher looks at once (others poll). */
+export class WakeSignal {
+  readonly #listeners = new Set<() => void>();
+
+  /** After the enqueuing transaction committed: this process's dispatcher looks now. */
+  wake(): void {
+    for (const listener of this.#listeners) listener();
+  }
+
+  onWake(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
+
 /**
  * The durable outbox. `enqueue` is called inside the transaction that changes the session's state
  * (and writes its audit record), so an acknowledged decision always has its event, and a rolled-back
  * one never does; `wake` after that transaction committed tells this process's dispatcher at once
  * (other processes find it by polling). Only clients with a webhook get rows.
  */
-export class WebhookOutbox {
+export class WebhookOutbox extends WakeSignal {
   readonly #target;
   readonly #insert;
-  readonly #listeners = new Set<() => void>();
   readonly #retryForMs: number;
 
   /** `retryForMs`: how long after the event its delivery is retried (then it is `failed`). */
   constructor(db: Db, retryForMs = DEFAULT_RETRY_FOR_MS) {
+    super();
     this.#retryForMs = retryForMs;
     this.#target = db.prepare<[string], { client_id: string; nonce: string | null }>(
       `SELECT s.client_id, s.nonce FROM sessions s JOIN clients c ON c.id = s.client_id
@@ -55,31 +109,8 @@ export class WebhookOutbox {
   enqueue(type: WebhookEventType, sessionId: string, at: number, extra: EventExtra = {}): boolean {
     const target = this.#target.get(sessionId);
     if (!target) return false;
-    const payload: WebhookPayload = {
-      type,
-      timestamp: new Date(at).toISOString(),
-      data: { session_id: sessionId, client_id: target.client_id, nonce: target.nonce, ...extra },
-    };
-    const result = this.#insert.run({
-      id: newEventId(),
-      clientId: target.client_id,
-      sessionId,
-      type,
-      payload: JSON.stringify(payload),
-      createdAt: at,
-      giveUpAt: at + this.#retryForMs,
-    });
-    return result.changes === 1;
-  }
-
-  /** After the enqueuing transaction committed: this process's dispatcher looks now. */
-  wake(): void {
-    for (const listener of this.#listeners) listener();
-  }
-
-  onWake(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    const row = newWebhookEventRow(type, { sessionId, clientId: target.client_id, nonce: target.nonce }, at, this.#retryForMs, extra);
+    return this.#insert.run(row).changes === 1;
   }
 }
 

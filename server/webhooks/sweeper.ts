@@ -1,5 +1,6 @@
 import { TRANSITIONS } from '../sessions/transitions.ts';
 import type { Db } from '../store/database.ts';
+import type { ExpirySweep } from './dispatcher.ts';
 import type { WebhookOutbox } from './outbox.ts';
 
 /** States a session can still move on from (any transition starts there): expiry ends them. */
@@ -22,7 +23,7 @@ const ADVANCE_EVERY_MS = 60_000;
  * behind the watermark. Sessions of clients without a webhook are left as they are (their state
  * reads `expired` by time, as before).
  */
-export class ExpirySweeper {
+export class ExpirySweeper implements ExpirySweep {
   readonly #db: Db;
   readonly #outbox: WebhookOutbox;
   readonly #graceMs: number;
@@ -48,8 +49,8 @@ export class ExpirySweeper {
     };
   }
 
-  /** One sweep; returns how many sessions it ended (each with its event). */
-  sweep(now: number): number {
+  /** One sweep; returns how many sessions it ended (each with its event). Synchronous underneath (SQLite). */
+  async sweep(now: number): Promise<number> {
     const to = now - this.#graceMs;
     const from = this.#s.watermark.get()?.swept_to ?? to;
     if (to <= from) return 0;

@@ -6,14 +6,14 @@ import type { Step } from '../flow-context.ts';
  * Texts the stored code, only to a registered mobile. The text is written for every request,
  * registered or not, so the request path does the same work; the sending happens after the answer.
  */
-export const deliverCode: Step = (ctx) => {
+export const deliverCode: Step = async (ctx) => {
   const { limits, serviceHost, historyUrl, clientTexts, sms, events } = ctx.deps;
   const session = ctx.has('session') ? ctx.get('session') : { ...ctx.get('newSession'), sends: 0 };
   const person = ctx.get('person');
   // In the citizen's language (the frame's, or the one the backend gave; validated by the route's
   // schema), with who asks and why as the verifier registered them in it. Co-WIN's API: English.
   const { lang } = ctx.input as { lang?: LangCode };
-  const client = clientTexts.localize(ctx.get('client'), session.purpose, lang);
+  const client = await clientTexts.localize(ctx.get('client'), session.purpose, lang);
   const text = otpSmsText({
     lang,
     code: ctx.get('code').otp,

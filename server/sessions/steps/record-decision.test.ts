@@ -24,11 +24,11 @@ const refuse = async (session: Session) => {
 
 /** Makes every audit insert on the service's connection fail, for the length of `action`. */
 async function withAuditDown<T>(action: () => Promise<T>): Promise<T> {
-  kit.services.db.exec(`CREATE TEMP TRIGGER audit_down BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit down'); END`);
+  kit.services.db!.exec(`CREATE TEMP TRIGGER audit_down BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit down'); END`);
   try {
     return await action();
   } finally {
-    kit.services.db.exec('DROP TRIGGER temp.audit_down');
+    kit.services.db!.exec('DROP TRIGGER temp.audit_down');
   }
 }
 

@@ -61,7 +61,7 @@ describe('recordNameTry', () => {
       { what: 'matched', ...(await kit.session('verified', { person: PEOPLE.asha, fixedBy: 'citizen' })), tries: 0 },
     ];
     for (const { what, session, tries } of cases) {
-      kit.services.db.prepare('UPDATE sessions SET name_tries = ? WHERE id = ?').run(tries, session.id);
+      kit.services.db!.prepare('UPDATE sessions SET name_tries = ? WHERE id = ?').run(tries, session.id);
       await refused(() => tryName({ ...session, nameTries: tries }, PEOPLE.ravi.name), 'invalid_state', what);
       assert.equal((await kit.reload(session.id)).nameTries, tries, what);
     }

@@ -69,7 +69,7 @@ describe('respondContext', () => {
     for (const state of STORED_STATES) {
       const { session } = await kit.session(state, { person: PEOPLE.asha, purpose: 'Boarding' });
       const c = kit.ctx({}, { session, client: await kit.client(session.clientId) });
-      respondContext(c);
+      await respondContext(c);
       const answer = c.answer as SessionContext;
       assert.deepEqual(Object.keys(answer).sort(), ['client', 'expires_at', 'session_id', 'state'], state);
       assert.deepEqual(answer.client, { id: 'demo-railway', name: 'Demo Railways', purpose: 'Boarding' });

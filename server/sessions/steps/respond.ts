@@ -10,11 +10,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * the verifier registered it, else English, saying which: the frame marks English inside another
  * language's page so a screen reader switches voice.
  */
-function publicClient(ctx: FlowContext, purpose: string): PublicClient {
+async function publicClient(ctx: FlowContext, purpose: string): Promise<PublicClient> {
   const client = ctx.get('client');
   const { lang } = ctx.input as { lang?: LangCode };
   if (lang === undefined) return { id: client.id, name: client.name, purpose };
-  const shown = ctx.deps.clientTexts.localize(client, purpose, lang);
+  const shown = await ctx.deps.clientTexts.localize(client, purpose, lang);
   return {
     id: client.id,
     name: shown.name,
@@ -25,12 +25,12 @@ function publicClient(ctx: FlowContext, purpose: string): PublicClient {
 }
 
 /** `201` to `POST /v1/sessions`: the id, its expiry, who asks and why; the code's timings if one was sent; the link for a backend's session. */
-export const respondCreated: Step = (ctx) => {
+export const respondCreated: Step = async (ctx) => {
   const session = ctx.get('newSession');
   const answer: CreateSessionResponse = {
     session_id: session.id,
     expires_at: iso(session.expiresAt),
-    client: publicClient(ctx, session.purpose),
+    client: await publicClient(ctx, session.purpose),
   };
   if (ctx.has('codeSent')) answer.otp = ctx.get('codeSent');
   if (ctx.has('verificationUrl')) answer.verification_url = ctx.get('verificationUrl');
@@ -43,11 +43,11 @@ export const respondCodeSent: Step = (ctx) => {
 };
 
 /** What the frame may read of a session it was handed: who asks and why, nothing about the person. */
-export const respondContext: Step = (ctx) => {
+export const respondContext: Step = async (ctx) => {
   const session = ctx.get('session');
   const answer: SessionContext = {
     session_id: session.id,
-    client: publicClient(ctx, session.purpose),
+    client: await publicClient(ctx, session.purpose),
     state: session.state,
     expires_at: iso(session.expiresAt),
   };
