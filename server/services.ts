@@ -64,7 +64,7 @@ export interface Services {
 }
 
 export async function createServices(config: Config, log: Logger): Promise<Services> {
-  distributedStoreSettings(config); // refuses at once what a service on PostgreSQL lacks
+  distributedStoreSettings(config); // what a service on PostgreSQL lacks is refused before anything opens
   const durable = await openDurableStores(config, log);
   const live = openLiveStores(config, durable);
   const { secrets, registry, clients, clientTexts, keys } = durable;

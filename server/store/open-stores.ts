@@ -7,7 +7,7 @@ import { type ClientTexts, SqliteClientTexts } from '../clients/client-texts.ts'
 import { type ClientStore, SqliteClientStore } from '../clients/clients.ts';
 import { PostgresClientStore } from '../clients/postgres-client-store.ts';
 import { PostgresClientTexts } from '../clients/postgres-client-texts.ts';
-import type { Config } from '../config.ts';
+import { type Config, distributedStoreSettings } from '../config.ts';
 import { type AuditLog, SqliteAuditLog } from '../consent/audit.ts';
 import { PostgresAuditLog } from '../consent/postgres-audit.ts';
 import { RedisSignInStore } from '../me/redis-sign-in-store.ts';
@@ -39,6 +39,12 @@ import { loadPostgresSecrets } from './postgres-secrets.ts';
 import { loadSecrets, type Secrets } from './secrets.ts';
 
 export const DATABASE_FILE = 'kycvs.sqlite';
+
+/**
+ * How long an ended or expired session (and its link) is still kept in Redis: a day, as SQLite's prune.
+ * A late read then gets the session's outcome (`expired`, `410` on its link), not "no such session".
+ */
+const ENDED_SESSION_RETAIN_MS = 86_400_000;
 
 /**
  * What must outlive a crash: the registry, clients and their texts, the consent audit, webhook
@@ -151,6 +157,7 @@ async function openSqliteStores(config: Config, log: Logger): Promise<DurableSto
  * otherwise — with the rate counters alone in Redis when KYCVS_REDIS_URL is set.
  */
 export function openLiveStores(config: Config, durable: DurableStores): LiveStores {
+  distributedStoreSettings(config); // on PostgreSQL: refuses without Redis, saying so
   const redis = config.redisUrl ? createRedisClient(config.redisUrl) : null;
   const counters: RateCounter = redis
     ? new RedisRateCounter(redis, { prefix: `${config.redisPrefix}rate:` })
@@ -159,17 +166,17 @@ export function openLiveStores(config: Config, durable: DurableStores): LiveStor
     if (redis) await closeRedisClient(redis);
   };
 
-  if (durable.pool) {
-    if (!redis) throw new Error('KYCVS_DATABASE_URL needs KYCVS_REDIS_URL too: live sessions, codes and counters are kept in Redis, durable data in PostgreSQL');
+  if (durable.pool && redis) {
     const outbox = new PostgresWebhookOutbox(config.webhooks.retryForMs);
     const sessions = new RedisSessionStore(redis, durable.pool, {
       prefix: `${config.redisPrefix}session:`,
+      retainMs: ENDED_SESSION_RETAIN_MS,
       outbox,
       hasWebhook: async (clientId) => (await durable.clients.get(clientId))?.webhookUrl != null,
     });
     return {
       sessions,
-      links: new RedisSessionLinks(redis, config.issuer, { prefix: `${config.redisPrefix}link:`, ttlMs: config.sessionTtlSeconds * 1000 }),
+      links: new RedisSessionLinks(redis, config.issuer, { prefix: `${config.redisPrefix}link:`, ttlMs: config.sessionTtlSeconds * 1000 + ENDED_SESSION_RETAIN_MS }),
       signIns: new RedisSignInStore(redis, { prefix: `${config.redisPrefix}me-sign-in:` }),
       counters,
       wakes: outbox,
