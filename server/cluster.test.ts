@@ -3,7 +3,9 @@
 // runs. Each request here opens its own connection, so node:cluster hands them to the workers in
 // turn: a flow's steps land on different processes.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { verifyStatusToken } from '@kycvs/verifier';
 import { type ChildServer, spawnServer } from '../test-support/child-server.ts';
@@ -11,6 +13,7 @@ import { FakeSmsGateway } from '../test-support/fake-sms-gateway.ts';
 import { DEMO, OTP_IN_TEXT, distributedStoreEnv, waitFor } from '../test-support/harness.ts';
 
 const ISSUER = 'http://kycvs.test';
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const WORKERS = 3;
 
 interface Answer {
@@ -52,9 +55,11 @@ for (const store of ['sqlite', 'distributed'] as const) {
   describe(`${WORKERS} service processes on ${store === 'sqlite' ? 'one SQLite file' : 'PostgreSQL + Redis'}`, () => {
     const gateway = new FakeSmsGateway();
     let server: ChildServer;
+    let storeEnv: Record<string, string> = {};
 
     before(async () => {
       const gatewayUrl = await gateway.start();
+      if (store === 'distributed') storeEnv = await distributedStoreEnv();
       server = await spawnServer({
         env: {
           KYCVS_WORKERS: String(WORKERS),
@@ -62,7 +67,7 @@ for (const store of ['sqlite', 'distributed'] as const) {
           KYCVS_SMS_GATEWAY_TOKEN: 'gw',
           KYCVS_ISSUER: ISSUER,
           KYCVS_SMS_PER_MOBILE_HOUR: '5',
-          ...(store === 'distributed' ? await distributedStoreEnv() : {}),
+          ...storeEnv,
         },
         startTimeoutMs: 60_000,
       });
@@ -73,7 +78,7 @@ for (const store of ['sqlite', 'distributed'] as const) {
       await gateway.close();
     });
 
-    test('a flow moves across processes: of 20 racing verifications one wins, and its token verifies against the keys any process publishes', async () => {
+    test('a flow moves across processes: of 40 racing verifications one wins, and its token verifies against the keys any process publishes', async () => {
       const person = DEMO.asha;
       const created = await onNewConnection(server.url, 'POST', '/v1/sessions', {
         apiKey: DEMO.railway.apiKey,
@@ -85,7 +90,7 @@ for (const store of ['sqlite', 'distributed'] as const) {
       const otp = OTP_IN_TEXT.exec(text)![1]!;
 
       const tries = await Promise.all(
-        Array.from({ length: 20 }, () =>
+        Array.from({ length: 40 }, () =>
           onNewConnection(server.url, 'POST', `/v1/sessions/${sessionId}/otp/verify`, { apiKey: DEMO.railway.apiKey, json: { otp, consent: true } }),
         ),
       );
@@ -107,6 +112,52 @@ for (const store of ['sqlite', 'distributed'] as const) {
       assert.equal(verified.status, 2);
       const read = await onNewConnection(server.url, 'GET', `/v1/sessions/${sessionId}`, { apiKey: DEMO.railway.apiKey });
       assert.equal(read.body.state, 'completed', 'every process reads the session as completed');
+    });
+
+    test('of 40 racing decisions (allow and deny) on one session, spread over the processes, one stands', async () => {
+      const person = DEMO.meera;
+      const created = await onNewConnection(server.url, 'POST', '/v1/sessions', {
+        apiKey: DEMO.railway.apiKey,
+        json: { purpose: 'decide', nonce: 'decide-n', mobile: person.mobile, name: person.name },
+      });
+      assert.equal(created.status, 201);
+      const sessionId = created.body.session_id as string;
+      const text = await waitFor(() => gateway.containing('(decide)').at(-1)?.text, { what: 'the code' });
+      const verified = await onNewConnection(server.url, 'POST', `/v1/sessions/${sessionId}/otp/verify`, {
+        apiKey: DEMO.railway.apiKey,
+        json: { otp: OTP_IN_TEXT.exec(text)![1]! },
+      });
+      assert.equal(verified.status, 200);
+      const ticket = verified.body.consent_ticket as string;
+      const decisions = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          onNewConnection(server.url, 'POST', `/v1/sessions/${sessionId}/consent`, { json: { decision: i % 2 ? 'deny' : 'allow', consent_ticket: ticket } }),
+        ),
+      );
+      const stood = decisions.filter((d) => d.status === 200);
+      assert.equal(stood.length, 1, `one decision stands, got ${decisions.map((d) => d.status).join(' ')}`);
+      assert.ok(decisions.every((d) => d.status === 200 || (d.status >= 400 && d.status < 500)), 'the others are refused, never a 500');
+      const read = await onNewConnection(server.url, 'GET', `/v1/sessions/${sessionId}`, { apiKey: DEMO.railway.apiKey });
+      assert.equal(read.body.state, 'token' in stood[0]!.body ? 'completed' : 'denied', 'every process reads the decision that stood');
+    });
+
+    test('a key rotated through the command line is published by every process', async () => {
+      const rotate = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'keys', 'rotate'], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', KYCVS_DATA_DIR: server.dataDir, ...storeEnv },
+        encoding: 'utf8',
+      });
+      assert.equal(rotate.status, 0, rotate.stderr);
+      const kid = /new signing key (\S+):/.exec(rotate.stdout)?.[1];
+      assert.ok(kid, rotate.stdout);
+      // Every process re-reads the keys well within the minute a new key is published before it signs.
+      await waitFor(
+        async () => {
+          const seen = await Promise.all(Array.from({ length: 2 * WORKERS }, () => onNewConnection(server.url, 'GET', '/.well-known/jwks.json')));
+          return seen.every((jwks) => (jwks.body.keys as { kid: string }[]).some((k) => k.kid === kid)) || undefined;
+        },
+        { timeoutMs: 30_000, what: `every process publishing ${kid}` },
+      );
     });
 
     test('a per-mobile SMS quota of 5 an hour holds exactly across processes: 20 racing sessions, 5 texts', async () => {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { type Limits, limitsFromEnv } from './quotas/limits.ts';
 import { type KeyEncryptionKey, kekFromEnv, requireKek } from './store/kek.ts';
@@ -42,7 +43,7 @@ export interface Config {
    * secrets kept in PostgreSQL are encrypted under it. Required with PostgreSQL; unused with SQLite.
    */
   kek: KeyEncryptionKey | null;
-  /** Service processes sharing the port (KYCVS_WORKERS, node:cluster); 1 = this process serves. */
+  /** Service processes sharing the port (KYCVS_WORKERS, node:cluster; default one per core); 1 = this process serves. */
   workers: number;
 }
 
@@ -105,7 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: redisUrlFrom(env),
     redisPrefix: redisPrefixFrom(env),
     kek: kekFromEnv(env),
-    workers: intFrom(env, 'KYCVS_WORKERS', 1, 1, 256),
+    workers: intFrom(env, 'KYCVS_WORKERS', os.availableParallelism(), 1, 256),
   };
   return config;
 }

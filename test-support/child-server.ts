@@ -85,6 +85,8 @@ export async function spawnServer(options: ChildServerOptions = {}): Promise<Chi
     KYCVS_ISSUER: 'http://kycvs.test',
     KYCVS_DEMO: '1',
     LOG_LEVEL: 'info',
+    // One process unless a test asks for more: what a test signals or kills is then the service itself.
+    KYCVS_WORKERS: '1',
     ...ROOMY_LIMITS,
   };
   for (const [k, v] of Object.entries(options.env ?? {})) {
