@@ -1,8 +1,9 @@
 import { defineConfig } from '@playwright/test';
+import type { TestStore } from './test-support/harness.ts';
 import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium.ts';
 
 // Each test starts its own service + demo host (e2e/stack.ts), so tests share no state and run in parallel.
-export default defineConfig({
+export default defineConfig<{ store: TestStore }>({
   testDir: 'e2e',
   fullyParallel: true,
   workers: 2,
@@ -23,4 +24,13 @@ export default defineConfig({
     locale: 'en-IN',
     trace: 'retain-on-failure',
   },
+  projects: [
+    { name: 'sqlite' },
+    // The citizen's journeys once more with the service on PostgreSQL + Redis, as a national deployment runs.
+    {
+      name: 'distributed',
+      use: { store: 'distributed' },
+      testMatch: ['share.spec.ts', 'consent.spec.ts', 'name-correction.spec.ts', 'verification-link.spec.ts', 'me.spec.ts'],
+    },
+  ],
 });

@@ -1,4 +1,5 @@
 import { test as base, expect, type FrameLocator, type Page } from '@playwright/test';
+import type { TestStore } from '../test-support/harness.ts';
 import { startStack, type Stack } from './stack.ts';
 
 export { expect };
@@ -22,14 +23,17 @@ interface Fixtures {
   serviceEnv: Record<string, string>;
   /** Session lifetime for this test's service, in seconds (default: the service's own). */
   sessionTtl: number | undefined;
+  /** Which stores the service runs on: set per Playwright project (playwright.config.ts). */
+  store: TestStore;
   stack: Stack;
 }
 
 export const test = base.extend<Fixtures>({
   serviceEnv: [{}, { option: true }],
   sessionTtl: [undefined, { option: true }],
-  stack: async ({ serviceEnv, sessionTtl }, use) => {
-    const stack = await startStack(serviceEnv, sessionTtl);
+  store: ['sqlite', { option: true }],
+  stack: async ({ serviceEnv, sessionTtl, store }, use) => {
+    const stack = await startStack(serviceEnv, sessionTtl, store);
     await use(stack);
     await stack.close();
   },
@@ -60,7 +64,7 @@ export async function requestOtp(frame: FrameLocator, stack: Stack, person: Pers
   await frame.getByLabel('Mobile number', { exact: true }).fill(person.mobile);
   await frame.getByLabel('Name', { exact: true }).fill(person.name);
   // Texts already in the outbox for this mobile (an earlier check): wait for the one this click sends.
-  const seen = stack.service.services.outbox!.list(person.mobile).length;
+  const seen = (await stack.texts(person.mobile)).length;
   await frame.getByRole('button', { name: 'Send OTP', exact: true }).click();
   return stack.otp(person.mobile, seen);
 }

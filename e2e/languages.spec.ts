@@ -23,10 +23,10 @@ test('switching to Hindi re-renders the step with what was typed; the SMS is in 
   await expect(frame.getByText('उद्देश्य: ट्रेन में सवार होना')).toBeVisible();
   await expect(frame.getByRole('combobox', { name: 'भाषा' })).toHaveValue('hi');
 
-  const seen = stack.service.services.outbox!.list(person.mobile).length;
+  const seen = (await stack.texts(person.mobile)).length;
   await frame.getByRole('button', { name: 'OTP भेजें' }).click();
   const code = await stack.otp(person.mobile, seen);
-  const sms = stack.service.services.outbox!.list(person.mobile)[0]!.text;
+  const sms = (await stack.texts(person.mobile))[0]!.text;
   expect(sms.split('\n')[0]).toBe(`${code} आपका KYC-VS कोड है। डेमो रेलवे को आपकी टीकाकरण स्थिति चाहिए (ट्रेन में सवार होना)।`);
   expect(sms).toContain(`\nकिसने जाँचा: ${stack.service.config.issuer}/me/\n`);
 
@@ -66,7 +66,7 @@ test('a language the railway registered nothing in: English who-asks, marked lan
   const person = PEOPLE.asha;
   await frame.getByLabel('मोबाइल नंबर', { exact: true }).fill(person.mobile);
   await frame.getByLabel('नाम', { exact: true }).fill(person.name);
-  const seen = stack.service.services.outbox!.list(person.mobile).length;
+  const seen = (await stack.texts(person.mobile)).length;
   await frame.getByRole('button', { name: 'OTP भेजें' }).click();
   await frame.getByLabel('OTP', { exact: true }).fill(await stack.otp(person.mobile, seen));
   await frame.getByRole('button', { name: 'सत्यापित करें' }).click();

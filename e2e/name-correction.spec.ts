@@ -8,7 +8,7 @@ test('a typo in the name: one more wrong try, then the right name, and the host 
   const typo = { mobile: PEOPLE.asha.mobile, name: 'Asha  Varma' };
   const frame = await openRailway(page, stack);
   await enterOtp(frame, await requestOtp(frame, stack, typo));
-  const texts = stack.service.services.outbox!.list(typo.mobile).length;
+  const texts = (await stack.texts(typo.mobile)).length;
 
   await expect(frame.getByRole('heading', { name: 'No match on this number' })).toBeFocused();
   await expect(frame.getByText('No one called “Asha Varma” is registered on this mobile number.')).toBeVisible();
@@ -32,7 +32,7 @@ test('a typo in the name: one more wrong try, then the right name, and the host 
 
   await expect(frame.getByText(`You shared: ${PEOPLE.asha.label}`)).toBeVisible();
   await expect(railwayResult(page)).toHaveText("Verified by Demo Railways' server: fully vaccinated (status 2).");
-  expect(stack.service.services.outbox!.list(typo.mobile)).toHaveLength(texts);
+  expect(await stack.texts(typo.mobile)).toHaveLength(texts);
 });
 
 test('picking from the names on the mobile: the list shows names only, the pick is shared for that person', async ({ page, stack }) => {

@@ -83,6 +83,6 @@ test('the frame may use WebOTP and the SMS carries the WebOTP line for this host
   const frame = await openRailway(page, stack);
   await expect(page.locator('.kyc-vs-modal iframe')).toHaveAttribute('allow', 'otp-credentials');
   const code = await requestOtp(frame, stack, PEOPLE.asha);
-  const text = stack.service.services.outbox!.list(PEOPLE.asha.mobile)[0]!.text;
+  const text = (await stack.texts(PEOPLE.asha.mobile))[0]!.text;
   expect(text.split('\n').at(-1)).toBe(`@${new URL(stack.hostUrl).host} #${code} @${new URL(stack.serviceUrl).host}`);
 });
