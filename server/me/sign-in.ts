@@ -8,7 +8,7 @@ import type { Caller } from '../sessions/caller.ts';
 import { FlowContext, type FlowDeps, runSteps } from '../sessions/flow-context.ts';
 import { countQuotas, SMS_QUOTAS } from '../sessions/steps/count-quotas.ts';
 import { keyPerson } from '../sessions/steps/key-person.ts';
-import { lockedError, refuseIfMobileLocked, refuseSend, refuseWrongCode, secondsUntilExpiry } from '../sessions/steps/locks.ts';
+import { compareWithinMobileBudget, lockedError, refuseIfMobileLocked, refuseSend, refuseWrongCode, secondsUntilExpiry } from '../sessions/steps/locks.ts';
 import { refuseLockedMobile } from '../sessions/steps/refuse-locked-mobile.ts';
 import { keyedHash, keyedHashMatches } from '../store/secrets.ts';
 import type { SignIn, SignInStore } from './sign-in-store.ts';
@@ -85,15 +85,24 @@ export class MeSignIn {
     const signIn = await this.#awaitingCode(input.sign_in_id, now);
     await refuseIfMobileLocked(this.#deps, signIn.mobileHash);
     if (now > signIn.otpExpiresAt) throw new ApiError('otp_expired', 'This code has expired: ask for a new one.');
-    if (signIn.otpHash === null || !otpMatches(secrets.otpKey, codeScope(signIn.id), input.otp, signIn.otpHash)) {
+    // The same per-mobile budget as a check's code: reserved before the compare, given back when right.
+    const { otpHash } = signIn;
+    const perMobile = await compareWithinMobileBudget(
+      this.#deps,
+      signIn.mobileHash,
+      now,
+      () => otpHash !== null && otpMatches(secrets.otpKey, codeScope(signIn.id), input.otp, otpHash),
+    );
+    if (perMobile !== null) {
       const counted = await this.#store.recordWrongCode(signIn.id, limits.maxWrongOtpPerSession);
       // A racing request moved the sign-in on since it was read.
       if (counted === null) throw this.#refusal(await this.#store.get(signIn.id), now);
-      return refuseWrongCode(this.#deps, signIn, counted, now);
+      return refuseWrongCode(this.#deps, signIn, counted, perMobile, now);
     }
     const secret = crypto.randomBytes(32).toString('base64url');
     const expiresAt = now + SIGNED_IN_SECONDS * 1000;
-    if (!(await this.#store.markSignedIn(signIn.id, signIn.otpHash, keyedHash(secrets.otpKey, SECRET_LABEL, signIn.id, secret), expiresAt))) {
+    // otpHash is not null: the code matched it.
+    if (!(await this.#store.markSignedIn(signIn.id, otpHash!, keyedHash(secrets.otpKey, SECRET_LABEL, signIn.id, secret), expiresAt))) {
       throw new ApiError('invalid_state', 'This code was already checked.');
     }
     return { secret: `${signIn.id}.${secret}`, expiresAt };

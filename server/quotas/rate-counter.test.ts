@@ -1,7 +1,8 @@
 // The sliding-window counters, one contract for both implementations (a real SQLite file; the real
 // Redis of test-support/redis.ts): for every quota (key, limit L, window T) no interval of length
 // T admits more than L events, whatever the event times; hitAll counts an event against every
-// quota or none; retry_after is the earliest second a retry gets through. SQLite's prune drops
+// quota or none; retry_after is the earliest second a retry gets through; release takes back exactly
+// one hit of its sub-window, never below zero. SQLite's prune drops
 // only what no window still reaches (Redis has TTLs instead: redis-rate-counter.test.ts).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -192,6 +193,94 @@ for (const { name, open } of IMPLEMENTATIONS) {
     test('windows longer than the longest allowed are refused (prune could not keep them)', async () => {
       await assert.rejects(counter.hitAll([{ key: fresh('x'), limit: 1, windowSeconds: DAY + 1 }]), /windowSeconds/);
       await assert.rejects(counter.peek(fresh('x'), 1, 0), /windowSeconds/);
+    });
+
+    test('release: hit then release restores the count and the decision; never below zero; only the sub-window of `at`', async () => {
+      const key = fresh('otpfail:mobile');
+      const t0 = at('2026-03-01T10:00:00Z');
+      await counter.hit(key, 3, DAY, t0);
+      await counter.hit(key, 3, DAY, t0 + 1000);
+      const before = await counter.peek(key, 3, DAY, t0 + 5000);
+      assert.deepEqual(before, { allowed: true, count: 2, retryAfter: 0 });
+      const reserved = await counter.hit(key, 3, DAY, t0 + 2000);
+      assert.equal(reserved.allowed, true);
+      assert.equal((await counter.peek(key, 3, DAY, t0 + 5000)).allowed, false, 'the reservation fills the quota');
+      await counter.release(key, DAY, t0 + 2000);
+      assert.deepEqual(await counter.peek(key, 3, DAY, t0 + 5000), before);
+      // A time in another sub-window (72 min each) takes nothing from this one.
+      await counter.release(key, DAY, t0 + 2 * HOUR * 1000);
+      assert.equal((await counter.peek(key, 3, DAY, t0 + 2 * HOUR * 1000)).count, 2);
+      for (let i = 0; i < 4; i++) await counter.release(key, DAY, t0);
+      assert.equal((await counter.peek(key, 3, DAY, t0 + 5000)).count, 0, 'never below zero');
+      assert.equal((await counter.hit(key, 3, DAY, t0 + 6000)).count, 1, 'the next hit counts from zero');
+      const never = fresh('never');
+      await counter.release(never, 60, t0);
+      assert.equal((await counter.peek(never, 1, 60, t0)).count, 0, 'a key never hit stays at zero');
+    });
+
+    test('property: hits and releases count as a model of sub-windows that never goes below zero', async () => {
+      const scenario = fc.record({
+        windowSeconds: fc.constantFrom(1, 60, 3600),
+        start: fc.integer({ min: at('2026-01-01T00:00:00Z'), max: at('2027-01-01T00:00:00Z') }),
+        ops: fc.array(
+          fc.record({ release: fc.boolean(), gap: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.3, noNaN: true })), back: fc.double({ min: 0, max: 0.2, noNaN: true }) }),
+          { minLength: 1, maxLength: 40 },
+        ),
+      });
+      await fc.assert(
+        fc.asyncProperty(scenario, async ({ windowSeconds, start, ops }) => {
+          const key = fresh('model');
+          const windowMs = windowSeconds * 1000;
+          const sub = windowMs / 20;
+          const model = new Map<number, number>();
+          let now = start;
+          for (const op of ops) {
+            now += Math.floor(op.gap * windowMs);
+            if (op.release) {
+              // Release for a time at or a little before now: the sub-window of that time only.
+              const when = now - Math.floor(op.back * windowMs);
+              await counter.release(key, windowSeconds, when);
+              const start = Math.floor(when / sub) * sub;
+              model.set(start, Math.max(0, (model.get(start) ?? 0) - 1));
+            } else {
+              await counter.hit(key, 1_000, windowSeconds, now);
+              const start = Math.floor(now / sub) * sub;
+              model.set(start, (model.get(start) ?? 0) + 1);
+            }
+            const oldest = Math.floor((now - windowMs) / sub) * sub;
+            const expected = [...model].filter(([s]) => s >= oldest && s <= Math.floor(now / sub) * sub + sub).reduce((n, [, c]) => n + c, 0);
+            assert.equal((await counter.peek(key, 1_000, windowSeconds, now)).count, expected);
+          }
+        }),
+        { numRuns: 150 },
+      );
+    });
+
+    test('reserve, then release the unspent: 30 racing tries admit exactly the limit; right ones given back use none', async () => {
+      const key = fresh('otpfail:mobile');
+      const now = at('2026-03-01T10:00:00Z');
+      // 30 wrong tries at once, limit 15: a refused hit is given back, an admitted one stands.
+      const wrong = await Promise.all(
+        Array.from({ length: 30 }, async () => {
+          const d = await counter.hit(key, 15, DAY, now);
+          if (!d.allowed) await counter.release(key, DAY, now);
+          return d.allowed;
+        }),
+      );
+      assert.equal(wrong.filter(Boolean).length, 15);
+      assert.equal((await counter.peek(key, 15, DAY, now)).count, 15);
+      // 20 right tries on another mobile with 10 wrong ones counted: every reservation is given back.
+      const other = fresh('otpfail:mobile');
+      for (let i = 0; i < 10; i++) await counter.hit(other, 15, DAY, now);
+      const right = await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const d = await counter.hit(other, 15, DAY, now);
+          await counter.release(other, DAY, now);
+          return d.allowed;
+        }),
+      );
+      assert.ok(right.filter(Boolean).length >= 5, 'at least the 5 tries left were admitted');
+      assert.deepEqual(await counter.peek(other, 15, DAY, now), { allowed: true, count: 10, retryAfter: 0 });
     });
 
     test('figure: µs per hitAll of the four SMS quotas (steady state, ~21 rows per key)', async (t) => {

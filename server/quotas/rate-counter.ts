@@ -26,6 +26,11 @@ export interface Quota {
 export interface RateCounter {
   /** Counts one event for `key` and says whether it is within `limit` for the window. */
   hit(key: string, limit: number, windowSeconds: number, now?: number): Promise<RateDecision>;
+  /**
+   * Takes back one event that `hit` counted for `key` at time `at` (a reservation that turned out
+   * not to be spent): exactly what that hit added to the sub-window of `at`, never below zero.
+   */
+  release(key: string, windowSeconds: number, at: number): Promise<void>;
   /** The current count without adding to it. */
   peek(key: string, limit: number, windowSeconds: number, now?: number): Promise<RateDecision>;
   /**
@@ -66,6 +71,7 @@ export class SqliteRateCounter implements RateCounter {
   readonly #sum;
   readonly #rows;
   readonly #prune;
+  readonly #decrement;
   readonly #hitAll;
   readonly #hit;
 
@@ -87,6 +93,7 @@ export class SqliteRateCounter implements RateCounter {
        WHERE key = ? AND window_start >= ? AND window_start <= ? ORDER BY window_start`,
     );
     this.#prune = db.prepare<[number]>('DELETE FROM rate_counters WHERE window_start < ?');
+    this.#decrement = db.prepare<[string, number]>('UPDATE rate_counters SET count = count - 1 WHERE key = ? AND window_start = ? AND count > 0');
     // One IMMEDIATE transaction: a single commit for all quotas, and no other writer in between.
     this.#hitAll = db.transaction((quotas: readonly Quota[], now: number) => {
       const pending = new Map<string, number>();
@@ -111,6 +118,11 @@ export class SqliteRateCounter implements RateCounter {
 
   async hit(key: string, limit: number, windowSeconds: number, now = Date.now()): Promise<RateDecision> {
     return this.#hit.immediate(key, limit, windowSeconds, now);
+  }
+
+  async release(key: string, windowSeconds: number, at: number): Promise<void> {
+    // One statement: atomic on its own, and `count > 0` keeps a double release from going negative.
+    this.#decrement.run(key, this.#span(windowSeconds, at).current);
   }
 
   async peek(key: string, limit: number, windowSeconds: number, now = Date.now()): Promise<RateDecision> {

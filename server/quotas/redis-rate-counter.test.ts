@@ -118,8 +118,12 @@ describe('RedisRateCounter', () => {
     await t.redis.script('FLUSH');
     assert.equal(await counter.hitAll([q]), null);
     assert.equal((await counter.hitAll([q]))?.quota, q);
-    assert.equal((await counter.hit(q.key, 2, 60)).count, 3);
-    assert.equal((await counter.peek(q.key, 2, 60)).count, 3);
+    const hitAt = Date.now();
+    assert.equal((await counter.hit(q.key, 2, 60, hitAt)).count, 3);
+    assert.equal((await counter.peek(q.key, 2, 60, hitAt)).count, 3);
+    await t.redis.script('FLUSH');
+    await counter.release(q.key, 60, hitAt);
+    assert.equal((await counter.peek(q.key, 2, 60, hitAt)).count, 2);
   });
 
   test('Redis away: a typed 503 (database_unavailable, Retry-After) within 2 s, for every operation', async () => {
@@ -133,7 +137,7 @@ describe('RedisRateCounter', () => {
     const redis = createRedisClient(`redis://127.0.0.1:${port}`);
     try {
       const counter = new RedisRateCounter(redis);
-      const calls = [() => counter.hitAll([{ key: 'k', limit: 1, windowSeconds: 60 }]), () => counter.hit('k', 1, 60), () => counter.peek('k', 1, 60)];
+      const calls = [() => counter.hitAll([{ key: 'k', limit: 1, windowSeconds: 60 }]), () => counter.hit('k', 1, 60), () => counter.peek('k', 1, 60), () => counter.release('k', 60, Date.now())];
       for (const call of calls) {
         const started = Date.now();
         await assert.rejects(call(), (err: unknown) => {
@@ -163,7 +167,7 @@ describe('RedisRateCounter', () => {
   test('KYCVS_REDIS_URL moves the rate counters of a server to Redis', async () => {
     const pattern = 'kycvs:rate:sessions:ip:*';
     const before = new Set(await t.redis.keys(pattern));
-    const server = await startTestServer({ env: { KYCVS_REDIS_URL: t.url, KYCVS_SESSIONS_PER_IP_MINUTE: '2' } });
+    const server = await startTestServer({ store: 'sqlite', env: { KYCVS_REDIS_URL: t.url, KYCVS_SESSIONS_PER_IP_MINUTE: '2' } });
     let ours: string[] = [];
     try {
       await createSession(server);

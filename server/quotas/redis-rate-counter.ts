@@ -99,6 +99,17 @@ local rows, _, count = read(KEYS[1], oldest, newest)
 if count < limit then return {count, 0} end
 return {count, free_at(rows, count, limit, window, sub, current)}`;
 
+/**
+ * RateCounter.release. KEYS: the quota's key; ARGV: at, sub-window ms. Takes one event off the
+ * sub-window of `at`, never below zero (the field goes at zero). Leaves the TTL: the hit set it.
+ */
+export const RELEASE_LUA = `
+local sub = tonumber(ARGV[2])
+local field = string.format('%.0f', math.floor(tonumber(ARGV[1]) / sub) * sub)
+local n = tonumber(redis.call('HGET', KEYS[1], field) or '0')
+if n > 1 then redis.call('HINCRBY', KEYS[1], field, -1) elseif n == 1 then redis.call('HDEL', KEYS[1], field) end
+return 0`;
+
 /** A script sent by its SHA1; sent whole only when this Redis does not have it cached yet (or any more). */
 class Script {
   readonly #sha: string;
@@ -118,7 +129,7 @@ class Script {
   }
 }
 
-const SCRIPTS = { hitAll: new Script(HIT_ALL_LUA), hit: new Script(HIT_LUA), peek: new Script(PEEK_LUA) };
+const SCRIPTS = { hitAll: new Script(HIT_ALL_LUA), hit: new Script(HIT_LUA), peek: new Script(PEEK_LUA), release: new Script(RELEASE_LUA) };
 
 export interface RedisRateCounterOptions {
   /** As SqliteRateCounter's: sub-windows per window, must divide 1000. */
@@ -168,6 +179,10 @@ export class RedisRateCounter implements RateCounter {
     const w = this.#window(windowSeconds);
     const [count, freeAt] = (await this.#run(SCRIPTS.hit, [this.#prefix + key], [now, limit, w.windowMs, w.sub, w.ttl])) as [number, number];
     return decision(count <= limit, count, limit, freeAt, now);
+  }
+
+  async release(key: string, windowSeconds: number, at: number): Promise<void> {
+    await this.#run(SCRIPTS.release, [this.#prefix + key], [at, this.#window(windowSeconds).sub]);
   }
 
   async peek(key: string, limit: number, windowSeconds: number, now = Date.now()): Promise<RateDecision> {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { keyedHash, keyedHashMatches } from '../../store/secrets.ts';
 import type { Step } from '../flow-context.ts';
-import { checkCode } from './check-code.ts';
+import { checkCodeBy } from './check-code.ts';
 
 const DIGEST = /^[0-9a-f]{64}$/;
 
@@ -28,15 +28,16 @@ export const storeCodeDigest: Step = (ctx) => {
 };
 
 /**
- * The digest (`otp`, 64 lowercase hex characters) must be the stored one. A wrong digest is counted
- * and answered exactly as a wrong code on /v1 — per session, per mobile, the same locks — because
- * `checkCode` itself handles it: a 64-character digest is never the 6-digit code it compares.
+ * The digest (`otp`, 64 lowercase hex characters) must be the stored one: compared, like a code on
+ * /v1, only within the mobile's day of wrong codes (reserved first, given back when right), and a
+ * wrong digest counted and answered exactly as a wrong code — per session, per mobile, the same locks.
  */
+const compareDigest = checkCodeBy<{ otp: string }>(
+  (ctx, session) =>
+    session.otpSha256Hash !== null && keyedHashMatches(ctx.deps.secrets.otpKey, session.otpSha256Hash, 'otp-sha256', session.id, ctx.input.otp),
+);
+
 export const checkCodeDigest: Step<{ otp: string }> = async (ctx) => {
   if (!DIGEST.test(ctx.input.otp)) throw new Error('session flow wiring: checkCodeDigest needs sha256(code) as 64 lowercase hex');
-  const session = ctx.get('session');
-  const stored = session.otpSha256Hash;
-  if (stored !== null && keyedHashMatches(ctx.deps.secrets.otpKey, stored, 'otp-sha256', session.id, ctx.input.otp)) return;
-  await checkCode(ctx);
-  throw new Error('session flow wiring: checkCode accepted a code digest as a code');
+  await compareDigest(ctx);
 };

@@ -1,5 +1,6 @@
 import { ApiError } from '../../errors.ts';
 import type { Limits } from '../../quotas/limits.ts';
+import type { RateDecision } from '../../quotas/rate-counter.ts';
 import type { FlowDeps } from '../flow-context.ts';
 
 export const DAY = 86_400;
@@ -19,7 +20,11 @@ export function lockedError(retryAfter: number): ApiError {
   return new ApiError('otp_locked', 'Too many wrong codes: this verification is locked.', { retry_after: retryAfter });
 }
 
-/** A mobile with too many wrong codes in the last day gets no code and no check, in any session or sign-in. */
+/**
+ * A mobile with too many wrong codes in the last day gets no code and no check, in any session or
+ * sign-in. Only the early answer (before a send's quotas, before an expired code's otp_expired):
+ * a peek guards no limit under concurrency; the check itself reserves (compareWithinMobileBudget).
+ */
 export async function refuseIfMobileLocked(deps: Pick<FlowDeps, 'counters' | 'limits'>, mobileHash: Buffer): Promise<void> {
   const fails = await deps.counters.peek(wrongCodesPerMobile(mobileHash), deps.limits.maxWrongOtpPerMobilePerDay, DAY);
   if (!fails.allowed) throw lockedError(fails.retryAfter);
@@ -46,18 +51,49 @@ export function refuseSend(holder: Omit<CodeHolder, 'mobileHash'>, limits: Limit
 }
 
 /**
- * After a wrong code was counted against its holder (locked at the last try): counts it against the
- * mobile for the day too, so guessing across many sessions or sign-ins gains nothing, and throws
- * the answer — the mobile's lock, the holder's lock, or the tries left.
+ * Compares a code only after reserving one of the mobile's wrong codes for the day, so concurrent
+ * tries cannot all pass a check of the counter before any is counted: `hit` is the one atomic
+ * count-and-decide, in SQLite and in Redis alike. No try left: the mobile's lock, nothing compared
+ * (the refused hit is given back, so the count stays the tries compared and the lock ends when it
+ * would have). The right code gives its reservation back: a citizen's own codes never use up the
+ * budget. Returns null for the right code, else the mobile's count with this wrong try in it.
+ *
+ * Round trips to the counter: one for a wrong code (the hit, which stands), two for a right one
+ * (hit + release). Counting only after a wrong compare (peek, compare, hit) is what let a burst
+ * slip past the limit; reserving for every try and giving back the right ones keeps the common
+ * case (a citizen typing the right code) at two, and a guess — the thing to limit — at one.
  */
-export async function refuseWrongCode(
-  deps: Pick<FlowDeps, 'counters' | 'limits' | 'events'>,
-  holder: Pick<CodeHolder, 'expiresAt' | 'mobileHash'>,
-  counted: { failedAttempts: number; locked: boolean },
+export async function compareWithinMobileBudget(
+  deps: Pick<FlowDeps, 'counters' | 'limits'>,
+  mobileHash: Buffer,
   now: number,
-): Promise<never> {
-  const { counters, limits, events } = deps;
-  const perMobile = await counters.hit(wrongCodesPerMobile(holder.mobileHash), limits.maxWrongOtpPerMobilePerDay, DAY, now);
+  matches: () => boolean,
+): Promise<RateDecision | null> {
+  const { counters, limits } = deps;
+  const key = wrongCodesPerMobile(mobileHash);
+  const reserved = await counters.hit(key, limits.maxWrongOtpPerMobilePerDay, DAY, now);
+  if (!reserved.allowed) {
+    await counters.release(key, DAY, now);
+    throw lockedError(reserved.retryAfter);
+  }
+  if (!matches()) return reserved;
+  await counters.release(key, DAY, now);
+  return null;
+}
+
+/**
+ * After a wrong code was counted against its holder (locked at the last try) and against the
+ * mobile (`perMobile`, from compareWithinMobileBudget): throws the answer — the mobile's lock, the
+ * holder's lock, or the tries left.
+ */
+export function refuseWrongCode(
+  deps: Pick<FlowDeps, 'limits' | 'events'>,
+  holder: Pick<CodeHolder, 'expiresAt'>,
+  counted: { failedAttempts: number; locked: boolean },
+  perMobile: RateDecision,
+  now: number,
+): never {
+  const { limits, events } = deps;
   const mobileLocked = perMobile.count >= limits.maxWrongOtpPerMobilePerDay;
   events.otpFailed(mobileLocked || counted.locked);
   // The mobile's lock lasts until its day of wrong codes rolls over; a holder's until it expires.
