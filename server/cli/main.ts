@@ -20,9 +20,10 @@ const USAGE = `KYC-VS command line (works on KYCVS_DATA_DIR, default ./data, or 
 set, with the service's KYCVS_KEK; safe while the server runs)
 
   registry import FILE.csv            import beneficiaries (header: beneficiary_id,mobile,name,vaccine,doses,last_dose_date)
-  registry import --bulk FILE.csv     the same, several times faster for large files, for a service that is not taking
-                                      traffic: all rows are written in one transaction at the end, which holds the
-                                      registry's write lock for seconds per million rows (the server's writes time out)
+  registry import --bulk FILE.csv     the same, faster for large files: all rows are staged, then written in one
+                                      transaction at the end. On SQLite it holds the database's write lock for seconds
+                                      per million rows (the server's writes time out: run it while the service takes no
+                                      traffic); on PostgreSQL (COPY) lookups go on meanwhile, only other imports wait
   registry generate --count N [--seed S] [--out FILE]
                                       write a synthetic registry CSV (stdout without --out)
   registry count                      number of beneficiaries

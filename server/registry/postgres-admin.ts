@@ -1,9 +1,10 @@
 import { type Pool, type PoolClient, inTransaction, query } from '../store/postgres/pool.ts';
 import { MOBILE_FULL_REASON, type StoredBeneficiary, storedBeneficiary } from './beneficiaries-table.ts';
 import type { BeneficiaryInput } from './beneficiary-rows.ts';
-import { type BulkLoad, BulkLoadError } from './bulk-load.ts';
+import type { BulkLoad } from './bulk-load.ts';
 import { MobileHasher } from './mobile-hash.ts';
 import { MobileOccupancy } from './mobile-limit.ts';
+import { PostgresBulkLoad, REGISTRY_WRITE_LOCK } from './postgres-bulk-load.ts';
 import { readSchedulePg, ScheduleSeed } from './postgres-schedule.ts';
 import type { RegistryAdmin, UpsertOutcome } from './registry-admin.ts';
 
@@ -11,13 +12,10 @@ import type { RegistryAdmin, UpsertOutcome } from './registry-admin.ts';
 // is keyed (mobile_hash, id), so "one record per id" is kept through `beneficiary_ids` (id → mobile):
 // a row that moves an id to another mobile deletes the old row it finds there.
 
-/**
- * Serializes the registry's writers (imports, demo seeding) on one database: a batch reads who is
- * on its mobiles and where its ids are, decides in memory, then writes; a second writer in between
- * would make those reads stale. Imports are rare and admin-only: waiting is fine. (The migrator's
- * lock is another key.)
- */
-const REGISTRY_WRITE_LOCK = 0x6b796376_72; // "kycvr"
+// REGISTRY_WRITE_LOCK serializes the registry's writers (imports, demo seeding, bulk loads) on one
+// database: a batch reads who is on its mobiles and where its ids are, decides in memory, then
+// writes; a second writer in between would make those reads stale. Imports are rare and admin-only:
+// waiting is fine. (The migrator's lock is another key.)
 
 /** An import's batch is not a request: it may take longer than the pool's request-sized statement_timeout. */
 const IMPORT_STATEMENT_TIMEOUT = '120s';
@@ -81,9 +79,9 @@ export class PostgresRegistryAdmin implements RegistryAdmin {
     });
   }
 
-  /** The staged, all-at-commit load is SQLite's offline path; PostgreSQL imports in batches (upsertBatch) at full speed while serving. */
+  /** COPY into a temp table, then one transaction; unlike SQLite's, safe while the service serves (postgres-bulk-load.ts). */
   bulkLoad(): BulkLoad {
-    throw new BulkLoadError('bulk_load_unsupported', 'bulk load is for the SQLite registry: on PostgreSQL the batched import is the fast path');
+    return new PostgresBulkLoad(this.#pool, this.#hasher);
   }
 
   async count(): Promise<number> {

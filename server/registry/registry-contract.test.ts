@@ -12,11 +12,11 @@ import { createPool, type Pool, query } from '../store/postgres/pool.ts';
 import { DatabaseUnavailableError } from '../store/unavailable.ts';
 import { MAX_BENEFICIARIES_PER_MOBILE, MOBILE_FULL_REASON } from './beneficiaries-table.ts';
 import type { BeneficiaryInput } from './beneficiary-rows.ts';
-import { BulkLoadError } from './bulk-load.ts';
 import { importCsv, type RejectedRow } from './csv-import.ts';
 import { CSV_HEADER } from './csv-rows.ts';
 import { DEMO_BENEFICIARIES, seedDemoRegistry } from './demo-seed.ts';
 import { postgresRegistry } from './postgres.ts';
+import { REGISTRY_WRITE_LOCK } from './postgres-bulk-load.ts';
 import type { RegistryWithAdmin } from './registry-with-admin.ts';
 import { DEFAULT_SCHEDULE } from './schedule.ts';
 import { sqliteRegistry } from './sqlite.ts';
@@ -215,6 +215,102 @@ describe('PostgreSQL registry against SQLite', () => {
   });
 });
 
+describe('bulk import (--bulk): PostgreSQL COPY against SQLite', () => {
+  /** A CSV with invalid rows, a crowded mobile, ids repeated on one mobile and moved between mobiles. */
+  const bulkCsv = (rows: number, seed: number) => {
+    const lines = [...syntheticRegistryCsv(rows, seed)].join('').trimEnd().split('\n');
+    for (let i = 0; i < 40; i++) lines.push(`CROWD${i % 30},9711111111,Crowd ${'abcdefghij'[i % 10]}${i},JANSSEN,1,2022-03-03`);
+    lines.push('BAD1,12345,No Mobile,,0,', 'BAD2,9722222222,Future Dose,COVAXIN,1,2099-01-01');
+    // B7 moves away and back; CROWD0 leaves the crowded mobile, freeing a place for CROWD-LATE.
+    lines.push('B7,9733333333,Moved Person,,0,', 'B8,9733333333,Moved Too,COVAXIN,2,2022-01-01', 'B7,9744444444,Moved Again,,0,');
+    lines.push('CROWD0,9755555555,Crowd Left,,0,', 'CROWD-LATE,9711111111,Crowd Late,,0,', 'CROWD-LATER,9711111111,Crowd Later,,0,');
+    lines.push('Tab\tId,9766666666,Back\\slash Name,,0,');
+    return lines.join('\n');
+  };
+  const bulkImport = async (store: Store, csv: string) => {
+    const rejected: RejectedRow[] = [];
+    const report = await importCsv(Readable.from([csv]), store.registry, { bulk: true, partBytes: 4_096, today: '2024-06-30', onReject: (r) => rejected.push(r) });
+    return { counts: [report.rowsRead, report.imported, report.rejected], rejected };
+  };
+
+  test('into an empty registry: the same rows and the same refused lines, in order', async () => {
+    const csv = bulkCsv(3_000, 11);
+    const lite = sqliteStore(openDatabase(':memory:'));
+    const postgres = postgresStore((await createTestDatabase()).pool);
+    const fromPg = await bulkImport(postgres, csv);
+    assert.deepEqual(fromPg, await bulkImport(lite, csv));
+    // 6 ids land; 24 later ids refused, then 4 of their repeats (updates of the 6 land); CROWD0 leaves, one newcomer takes its place.
+    assert.equal(fromPg.rejected.filter((r) => r.reason === MOBILE_FULL_REASON).length, 24 + 4 + 1);
+    assert.deepEqual(await postgres.rows(), await lite.rows());
+  });
+
+  test('into a registry with rows: moved ids leave their old mobile, updates replace, the limit counts who is there', async () => {
+    const first = bulkCsv(1_500, 12);
+    const second = bulkCsv(2_000, 13);
+    const lite = sqliteStore(openDatabase(':memory:'));
+    const pg = await createTestDatabase();
+    const postgres = postgresStore(pg.pool);
+    assert.deepEqual(await bulkImport(postgres, first), await bulkImport(lite, first));
+    // Everyone on the crowded mobile already, and ids moving there from elsewhere.
+    const fromPg = await bulkImport(postgres, second);
+    assert.deepEqual(fromPg, await bulkImport(lite, second));
+    assert.ok(fromPg.rejected.some((r) => r.reason === MOBILE_FULL_REASON));
+    assert.deepEqual(await postgres.rows(), await lite.rows());
+    const { rows: strays } = await query(
+      pg.pool,
+      'SELECT id FROM beneficiary_ids i FULL JOIN beneficiaries b USING (id) WHERE b.mobile_hash IS DISTINCT FROM i.mobile_hash',
+    );
+    assert.deepEqual(strays, []);
+  });
+
+  test('property: random files (ids repeating, moving, crowding mobiles) into a seeded registry match SQLite\'s bulk', async () => {
+    const pg = await createTestDatabase();
+    let run = 0;
+    const row = fc.record({ id: fc.integer({ min: 0, max: 14 }), mobile: fc.integer({ min: 0, max: 2 }), doses: fc.integer({ min: 0, max: 2 }) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { maxLength: 12 }), fc.array(row, { maxLength: 30 }), async (seed, file) => {
+        const prefix = `K${++run}-`;
+        const key = Buffer.alloc(32, run % 256);
+        const db = openDatabase(':memory:');
+        const [lite, postgres] = [sqliteStore(db, key), postgresStore(pg.pool, key)];
+        const input = (r: { id: number; mobile: number; doses: number }) =>
+          person(`${prefix}${r.id}`, `98000000${r.mobile}${run % 10}`, `Person ${'abcdefghijklmno'[r.id]}`, r.doses ? 'COVAXIN' : null, r.doses);
+        await lite.registry.upsertBatch(seed.map(input));
+        await postgres.registry.upsertBatch(seed.map(input));
+        const csv = [HEADER, ...file.map((r) => {
+          const p = input(r);
+          return `${p.id},${p.mobile},${p.name},${p.vaccine ?? ''},${p.doses},${p.lastDoseDate ?? ''}`;
+        })].join('\n');
+        assert.deepEqual(await bulkImport(postgres, csv), await bulkImport(lite, csv));
+        assert.deepEqual(await postgres.rows(prefix), await lite.rows(prefix));
+        db.close();
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  test('another writer holds the registry: the bulk load waits for it at its final transaction while lookups are answered, then lands', async () => {
+    const db = await createTestDatabase();
+    const registry = postgresRegistry(db.pool, KEY);
+    await seedDemoRegistry(registry);
+    const holder = await db.newPool(1).connect();
+    try {
+      // Another writer holds the registry lock: the bulk load stages, then waits at its final transaction.
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1)', [REGISTRY_WRITE_LOCK]);
+      const loading = importCsv(Readable.from([bulkCsv(500, 14)]), postgresRegistry(db.newPool(), KEY), { bulk: true, today: '2024-06-30' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual((await registry.lookup('9876543210', 'Asha Verma')).match, { beneficiaryId: 'DEMO-ASHA', status: 2 });
+      assert.equal(await registry.count(), DEMO_BENEFICIARIES.length);
+      await holder.query('COMMIT');
+      const report = await loading;
+      assert.ok(report.imported > 500 && (await registry.count()) > DEMO_BENEFICIARIES.length + 500);
+    } finally {
+      holder.release();
+    }
+  });
+});
+
 describe('PostgreSQL registry: concurrent writers, database away', () => {
   const processes = async (db: TestDatabase) => [db.pool, db.newPool(), db.newPool()].map((pool) => postgresRegistry(pool, KEY));
 
@@ -240,12 +336,6 @@ describe('PostgreSQL registry: concurrent writers, database away', () => {
     assert.equal(outcomes.flat().filter((o) => o.ok).length, MAX_BENEFICIARIES_PER_MOBILE + 12);
     assert.equal((await registries[0]!.beneficiariesOn(registries[0]!.mobileHash('9744444444'))).length, MAX_BENEFICIARIES_PER_MOBILE);
     assert.equal(await registries[1]!.count(), MAX_BENEFICIARIES_PER_MOBILE + 12);
-  });
-
-  test('the staged bulk load is SQLite\'s: PostgreSQL refuses it with a typed error', async () => {
-    const db = await createTestDatabase();
-    assert.throws(() => postgresRegistry(db.pool, KEY).bulkLoad(), (err) => err instanceof BulkLoadError && err.code === 'bulk_load_unsupported');
-    await assert.rejects(importCsv(Readable.from([`${HEADER}\n`]), postgresRegistry(db.pool, KEY), { bulk: true }), BulkLoadError);
   });
 
   test('a database that is not there: lookups and imports fail as DatabaseUnavailableError (the API answers 503)', async () => {
