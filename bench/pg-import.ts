@@ -1,7 +1,7 @@
 // `registry import --bulk` into PostgreSQL (COPY into a temp table, one final transaction) against
 // SQLite's --bulk on the same synthetic file, in the same run:
 //
-//   node --import tsx bench/pg-import.ts [--rows 1000000]
+//   npm run bench -- --only pg-import        (KYCVS_BENCH_IMPORT_ROWS=10000000 for 10 M rows)
 //
 // PostgreSQL is the test one (test-support/postgres-server.ts), in a scratch database dropped at the end.
 import crypto from 'node:crypto';
@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
 import { importCsv, type ImportReport } from '../server/registry/csv-import.ts';
 import { PostgresRegistryAdmin } from '../server/registry/postgres-admin.ts';
 import { SqliteRegistryAdmin } from '../server/registry/registry-admin.ts';
@@ -20,6 +19,8 @@ import { openDatabase } from '../server/store/database.ts';
 import { migrate } from '../server/store/postgres/migrate.ts';
 import { createPool } from '../server/store/postgres/pool.ts';
 import { createScratchDatabase } from '../test-support/postgres-server.ts';
+import { type BenchOptions, type ModuleResult, moduleMain, progress, row } from './lib/report.ts';
+import { fmt, fmtPct } from './lib/stats.ts';
 
 export const PG_IMPORT_TARGET_ROWS_PER_S = 300_000;
 
@@ -68,19 +69,29 @@ export async function measurePgImport(rows: number): Promise<{ postgres: ImportR
   }
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const SIZES = { full: 1_000_000, smoke: 20_000 };
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' } } });
-  const rows = Number(values.rows);
-  if (!Number.isInteger(rows) || rows <= 0) throw new Error('--rows needs a positive integer');
-  const before = os.loadavg();
-  const { postgres, sqlite, load } = await measurePgImport(rows);
-  const line = (name: string, r: ImportRun) =>
-    `${name.padEnd(11)} ${fmt(r.rowsPerSecond).padStart(9)} rows/s  (${r.seconds.toFixed(1)} s, final transaction ${r.commitSeconds.toFixed(1)} s)`;
-  console.log(`registry import --bulk, ${fmt(rows)} synthetic rows, ${os.cpus().length} cores`);
-  console.log(line('PostgreSQL', postgres));
-  console.log(line('SQLite', sqlite));
-  console.log(`PostgreSQL / SQLite: ${(postgres.rowsPerSecond / sqlite.rowsPerSecond).toFixed(2)}×; target ≥ ${fmt(PG_IMPORT_TARGET_ROWS_PER_S)} rows/s: ${postgres.rowsPerSecond >= PG_IMPORT_TARGET_ROWS_PER_S ? 'met' : 'not met'}`);
-  console.log(`load average (1 min) before ${before[0]!.toFixed(2)}, after ${load[0]!.toFixed(2)}`);
+/** `npm run bench -- --only pg-import`; KYCVS_BENCH_IMPORT_ROWS=10000000 for the 10 M figure. */
+export async function measure(options: BenchOptions): Promise<Omit<ModuleResult, 'module' | 'seconds'>> {
+  const rows = options.smoke ? SIZES.smoke : Number(process.env.KYCVS_BENCH_IMPORT_ROWS || SIZES.full);
+  if (!Number.isInteger(rows) || rows <= 0) throw new Error('KYCVS_BENCH_IMPORT_ROWS needs a positive integer');
+  progress(`pg-import: ${fmt(rows)} synthetic rows, --bulk into PostgreSQL, then into SQLite`);
+  const { postgres, sqlite } = await measurePgImport(rows);
+  return {
+    rows: [
+      row(`Registry import --bulk, ${fmt(rows)} rows, PostgreSQL (COPY)`, `${fmt(postgres.rowsPerSecond)} rows/s (${fmt(postgres.seconds, 1)} s)`, {
+        baseline: `SQLite --bulk ${fmt(sqlite.rowsPerSecond)} rows/s`,
+        ratio: fmtPct(postgres.rowsPerSecond / sqlite.rowsPerSecond),
+        target: `≥ ${fmt(PG_IMPORT_TARGET_ROWS_PER_S)} rows/s`,
+        met: postgres.rowsPerSecond >= PG_IMPORT_TARGET_ROWS_PER_S,
+      }),
+    ],
+    notes: [
+      `pg-import: the final transaction took ${fmt(postgres.commitSeconds, 1)} s of PostgreSQL's ${fmt(postgres.seconds, 1)} s ` +
+        `(SQLite ${fmt(sqlite.commitSeconds, 1)} of ${fmt(sqlite.seconds, 1)} s); on PostgreSQL lookups go on meanwhile, on SQLite every other writer waits.`,
+    ],
+    details: { rows, postgres, sqlite },
+  };
 }
+
+moduleMain(import.meta.url, 'pg-import', measure);

@@ -66,6 +66,23 @@ test('pg-cost: one flow replayed on PostgreSQL writes WAL and commits, and the p
   assert.ok(projection.walMBps > 0);
 });
 
+test('scale: SQLite and PostgreSQL + Redis at 1 and 2 processes complete every flow, lookups and the projection run', { timeout: 240_000 }, async () => {
+  const { details } = await smoke('scale');
+  const d = details as { runs: { result: LoadResult }[]; lookups: { lookup: { p99: number } }; projection: { processes: number } };
+  assert.equal(d.runs.length, 4);
+  for (const r of d.runs) {
+    assert.equal(r.result.errorCount, 0);
+    assert.ok(r.result.flowsCompleted > 0);
+  }
+  assert.ok(d.lookups.lookup.p99 > 0 && d.projection.processes > 0);
+});
+
+test('pg-import: the same rows bulk-imported into PostgreSQL and SQLite', { timeout: 120_000 }, async () => {
+  const { details } = await smoke('pg-import');
+  const d = details as { rows: number; postgres: { rowsPerSecond: number }; sqlite: { rowsPerSecond: number } };
+  assert.ok(d.rows > 0 && d.postgres.rowsPerSecond > 0 && d.sqlite.rowsPerSecond > 0);
+});
+
 test('the report renders one table with every module', () => {
   assert.deepEqual(
     results.map((r) => r.module).sort(),

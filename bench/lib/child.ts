@@ -129,3 +129,67 @@ export function ownTreeCpuSeconds(): number {
     return Number.NaN;
   }
 }
+
+/** SIGTERM, then SIGKILL if the child has not exited within `graceMs`; resolves once it exited. */
+export async function terminate(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Resolves with the match once a line of `file` (where the child writes its stdout) matches
+ * `pattern`; rejects if the child exits first or after `timeoutMs`. For children that announce
+ * themselves on stdout, not over IPC (server/main.ts).
+ */
+export async function waitForLine(child: ChildProcess, file: string, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    const match = pattern.exec(text);
+    if (match) return match;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${path.basename(file)}: child exited (${child.signalCode ?? child.exitCode}) before printing ${pattern}; last lines:\n${text.split('\n').slice(-5).join('\n')}`);
+    }
+    if (performance.now() > until) throw new Error(`${path.basename(file)}: no line matching ${pattern} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Every live process below `pid` (children, grandchildren…), from /proc (Linux); [] elsewhere. */
+export function descendantPids(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Field 4 (ppid), counted after the ")" that ends the name.
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // The process ended while we listed.
+    }
+  }
+  const found: number[] = [];
+  const below = new Set([pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [p, parent] of parentOf) {
+      if (below.has(parent) && !below.has(p)) {
+        below.add(p);
+        found.push(p);
+        grew = true;
+      }
+    }
+  }
+  return found;
+}

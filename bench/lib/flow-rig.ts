@@ -2,8 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, cpuSecondsOf, nextMessage, profileFlags, rssOf, spawnTs, stopChild } from './child.ts';
-import { type FlowFixture, prepareFlowFixture } from './fixture.ts';
+import { REPO_ROOT, cpuSecondsOf, descendantPids, nextMessage, profileFlags, rssOf, spawnTs, stopChild, terminate, waitForLine } from './child.ts';
+import { type FlowFixture, type StoreKind, prepareFlowFixture } from './fixture.ts';
 import type { LoopDelayReport, MemoryReport, ServerReady } from './kycvs-server.ts';
 import type { LoadMode, LoadResult, RunMessage, SetupMessage } from './loadgen.ts';
 
@@ -28,14 +28,19 @@ export const WIDGET_FLOW_ORIGIN = 'http://127.0.0.1:9';
 export interface FlowRig {
   fixture: FlowFixture;
   serverUrl: string;
+  /** The process started (with workers: the cluster's primary, which serves nothing itself). */
   serverPid: number;
+  /** Every process of the service: the one server, or the primary and its workers. */
+  serverPids(): number[];
   /** Runs `amount` requests of flows (or bare requests) at `connections` concurrent connections. */
   run(mode: Exclude<LoadMode, 'bare'>, amount: number, connections: number, rate?: number): Promise<LoadResult>;
   /** The same load generator against a bare Express app in a process of its own, warmed up first like the server. */
   runBare(amount: number, connections: number, warmupAmount: number): Promise<LoadResult>;
+  /** Not with `workers` (server/main.ts answers no such questions). */
   memory(gc: boolean): Promise<MemoryReport & { procRss: number }>;
-  /** The server's event-loop delay since the last call (10 ms resolution timer). */
+  /** The server's event-loop delay since the last call (10 ms resolution timer). Not with `workers`. */
   loopDelay(): Promise<LoopDelayReport>;
+  /** CPU seconds of every process of the service so far (workers summed), from /proc. */
   serverCpuSeconds(): number;
   close(): Promise<void>;
 }
@@ -49,11 +54,22 @@ export interface FlowRigOptions {
   label?: string;
   /** The server process may run gc() when asked for its memory. */
   exposeGc?: boolean;
+  /** Where the service keeps its data (default: the SQLite file). */
+  store?: StoreKind;
+  /**
+   * Start the service as production does, `server/main.ts` with KYCVS_WORKERS = this (1: main.ts
+   * serves in its own process; more: node:cluster workers behind one port). Absent: the bench's
+   * own kycvs-server.ts child, which also answers memory and event-loop questions.
+   */
+  workers?: number;
 }
 
 const LOADGEN = path.join(REPO_ROOT, 'bench/lib/loadgen.ts');
 const KYCVS_SERVER = path.join(REPO_ROOT, 'bench/lib/kycvs-server.ts');
 const BARE_EXPRESS = path.join(REPO_ROOT, 'bench/lib/bare-express.ts');
+const SERVICE_MAIN = path.join(REPO_ROOT, 'server/main.ts');
+/** What server/main.ts prints once every worker listens. */
+const MAIN_BANNER = /KYC-VS service: (http:\/\/\S+)/;
 
 /**
  * Starts the rig: a data dir with a synthetic registry and a bench client, the load generator
@@ -63,11 +79,22 @@ const BARE_EXPRESS = path.join(REPO_ROOT, 'bench/lib/bare-express.ts');
 export async function startFlowRig(options: FlowRigOptions): Promise<FlowRig> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kycvs-bench-'));
   const children: ChildProcess[] = [];
+  let fixture: FlowFixture | null = null;
+  let service: ChildProcess | null = null;
+  const stopAll = async () => {
+    // The service first (SIGTERM: main.ts drains its workers), then the load generator, then the data.
+    if (service) await (options.workers === undefined ? stopChild(service) : terminate(service));
+    await Promise.all(children.map((c) => stopChild(c)));
+    await fixture?.dispose();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  };
   try {
-    const fixture = await prepareFlowFixture(path.join(tmp, 'data'), options.registryRows, [
-      WIDGET_FLOW_ORIGIN,
-      ...(options.origins ?? []),
-    ]);
+    fixture = await prepareFlowFixture(
+      path.join(tmp, 'data'),
+      options.registryRows,
+      [WIDGET_FLOW_ORIGIN, ...(options.origins ?? [])],
+      options.store ?? 'sqlite',
+    );
 
     const loadgen = spawnTs(LOADGEN);
     children.push(loadgen);
@@ -85,13 +112,15 @@ export async function startFlowRig(options: FlowRigOptions): Promise<FlowRig> {
     } satisfies SetupMessage);
     await nextMessage(loadgen, 'setup-done', 30_000);
 
-    const server = spawnTs(KYCVS_SERVER, {
+    const serverLog = path.join(tmp, 'server.log');
+    const server = spawnTs(options.workers === undefined ? KYCVS_SERVER : SERVICE_MAIN, {
       env: {
         ...process.env,
         NODE_ENV: 'production',
         PORT: '0',
         HOST: '127.0.0.1',
-        KYCVS_DATA_DIR: fixture.dataDir,
+        ...fixture.serverEnv,
+        ...(options.workers === undefined ? {} : { KYCVS_WORKERS: String(options.workers) }),
         KYCVS_ISSUER: 'http://kycvs.bench.localhost',
         KYCVS_SMS_GATEWAY_URL: gatewayUrl,
         KYCVS_SMS_GATEWAY_TOKEN: gatewayToken,
@@ -101,10 +130,15 @@ export async function startFlowRig(options: FlowRigOptions): Promise<FlowRig> {
       },
       execArgv: [...(options.exposeGc ? ['--expose-gc'] : []), ...SERVER_NODE_FLAGS, ...profileFlags(options.profileDir, `${options.label ?? 'bench'}-server`)],
       // Production logs go somewhere real: a file, as under a process supervisor.
-      stdoutFile: path.join(tmp, 'server.log'),
+      stdoutFile: serverLog,
     });
-    children.push(server);
-    const { url } = await nextMessage<ServerReady>(server, 'ready', 60_000);
+    service = server;
+    const url =
+      options.workers === undefined
+        ? (await nextMessage<ServerReady>(server, 'ready', 60_000)).url
+        : (await waitForLine(server, serverLog, MAIN_BANNER, 90_000))[1]!;
+    const serverPids = () => [server.pid!, ...descendantPids(server.pid!)];
+    const readyFixture = fixture;
 
     const runOn = async (target: string, mode: LoadMode, amount: number, connections: number, rate?: number) => {
       loadgen.send({ type: 'run', mode, target, amount, connections, ...(rate ? { rate } : {}) } satisfies RunMessage);
@@ -115,9 +149,10 @@ export async function startFlowRig(options: FlowRigOptions): Promise<FlowRig> {
     };
 
     return {
-      fixture,
+      fixture: readyFixture,
       serverUrl: url,
       serverPid: server.pid!,
+      serverPids,
       run: (mode, amount, connections, rate) => runOn(url, mode, amount, connections, rate),
       async runBare(amount, connections, warmupAmount) {
         const bare = spawnTs(BARE_EXPRESS, {
@@ -133,23 +168,21 @@ export async function startFlowRig(options: FlowRigOptions): Promise<FlowRig> {
         }
       },
       async memory(gc) {
+        if (options.workers !== undefined) throw new Error('flow rig: memory() needs the kycvs-server.ts child (no `workers`)');
         server.send({ type: 'memory', gc });
         const report = await nextMessage<MemoryReport>(server, 'memory', 30_000);
         return { ...report, procRss: rssOf(server.pid!) };
       },
       async loopDelay() {
+        if (options.workers !== undefined) throw new Error('flow rig: loopDelay() needs the kycvs-server.ts child (no `workers`)');
         server.send({ type: 'loop-delay' });
         return nextMessage<LoopDelayReport>(server, 'loop-delay', 30_000);
       },
-      serverCpuSeconds: () => cpuSecondsOf(server.pid!),
-      async close() {
-        await Promise.all(children.map((c) => stopChild(c)));
-        fs.rmSync(tmp, { recursive: true, force: true });
-      },
+      serverCpuSeconds: () => serverPids().reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
+      close: stopAll,
     };
   } catch (err) {
-    await Promise.all(children.map((c) => stopChild(c)));
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await stopAll().catch(() => {});
     throw err;
   }
 }
