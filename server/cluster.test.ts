@@ -78,16 +78,19 @@ for (const store of ['sqlite', 'distributed'] as const) {
       await gateway.close();
     });
 
-    test('a flow moves across processes: of 40 racing verifications one wins, and its token verifies against the keys any process publishes', async () => {
-      const person = DEMO.asha;
+    /** A server-to-server session for `person` (purpose `purpose`, nonce `<purpose>-n`), and the code its SMS carried. */
+    async function sessionWithCode(person: { mobile: string; name: string }, purpose: string): Promise<{ sessionId: string; otp: string }> {
       const created = await onNewConnection(server.url, 'POST', '/v1/sessions', {
         apiKey: DEMO.railway.apiKey,
-        json: { purpose: 'cluster', nonce: 'cluster-n', mobile: person.mobile, name: person.name },
+        json: { purpose, nonce: `${purpose}-n`, mobile: person.mobile, name: person.name },
       });
       assert.equal(created.status, 201);
-      const sessionId = created.body.session_id as string;
-      const text = await waitFor(() => gateway.to(person.mobile).at(-1)?.text, { what: 'the code' });
-      const otp = OTP_IN_TEXT.exec(text)![1]!;
+      const text = await waitFor(() => gateway.containing(`(${purpose})`).at(-1)?.text, { what: `the code of ${purpose}` });
+      return { sessionId: created.body.session_id as string, otp: OTP_IN_TEXT.exec(text)![1]! };
+    }
+
+    test('a flow moves across processes: of 40 racing verifications one wins, and its token verifies against the keys any process publishes', async () => {
+      const { sessionId, otp } = await sessionWithCode(DEMO.asha, 'cluster');
 
       const tries = await Promise.all(
         Array.from({ length: 40 }, () =>
@@ -115,17 +118,10 @@ for (const store of ['sqlite', 'distributed'] as const) {
     });
 
     test('of 40 racing decisions (allow and deny) on one session, spread over the processes, one stands', async () => {
-      const person = DEMO.meera;
-      const created = await onNewConnection(server.url, 'POST', '/v1/sessions', {
-        apiKey: DEMO.railway.apiKey,
-        json: { purpose: 'decide', nonce: 'decide-n', mobile: person.mobile, name: person.name },
-      });
-      assert.equal(created.status, 201);
-      const sessionId = created.body.session_id as string;
-      const text = await waitFor(() => gateway.containing('(decide)').at(-1)?.text, { what: 'the code' });
+      const { sessionId, otp } = await sessionWithCode(DEMO.meera, 'decide');
       const verified = await onNewConnection(server.url, 'POST', `/v1/sessions/${sessionId}/otp/verify`, {
         apiKey: DEMO.railway.apiKey,
-        json: { otp: OTP_IN_TEXT.exec(text)![1]! },
+        json: { otp },
       });
       assert.equal(verified.status, 200);
       const ticket = verified.body.consent_ticket as string;
