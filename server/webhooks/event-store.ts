@@ -3,23 +3,16 @@
 // What both implementations share (row mapping, the claim token, how an attempt's end moves the
 // row, the list query) lives here, so the two cannot drift apart.
 import crypto from 'node:crypto';
-import type { WebhookEventType } from './outbox.ts';
+import type { WebhookEventRow, WebhookEventType } from './outbox.ts';
 
 export type EventState = 'pending' | 'delivered' | 'failed';
 export const EVENT_STATES: readonly EventState[] = ['pending', 'delivered', 'failed'];
 
-export interface WebhookEvent {
-  id: string;
-  clientId: string;
-  sessionId: string;
-  type: WebhookEventType;
-  /** The exact body sent, on every attempt. */
-  payload: string;
-  createdAt: number;
+/** An outbox row (its `payload` is the exact body sent, on every attempt) with its delivery so far. */
+export interface WebhookEvent extends WebhookEventRow {
   state: EventState;
   attempts: number;
   nextAttemptAt: number;
-  giveUpAt: number;
   finishedAt: number | null;
   lastResult: string | null;
 }
