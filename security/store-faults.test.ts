@@ -34,6 +34,19 @@ function assertAnswerOrUnavailable(res: ApiResponse, ok: number, what: string): 
   assert.ok(Number(res.headers.get('retry-after')) >= 1, `${what}: Retry-After`);
 }
 
+test('while a store is away every request says 503, and the log says so once, not once per request', async () => {
+  // Rate counters in a Redis where nothing listens (port 9): every session create needs them.
+  const away = await startTestServer({ store: 'sqlite', env: { KYCVS_REDIS_URL: 'redis://127.0.0.1:9' } });
+  try {
+    const answers = await Promise.all(Array.from({ length: 8 }, () => away.api('POST', '/v1/sessions', { apiKey: DEMO.railway.apiKey, json: { purpose: 'away' } })));
+    for (const res of answers) assertAnswerOrUnavailable(res, 503, 'Redis away');
+    const warnings = away.logs.filter((line) => line.includes('store unavailable'));
+    assert.equal(warnings.length, 1, `one warning for 8 failures at once, got ${warnings.length}`);
+  } finally {
+    await away.close();
+  }
+});
+
 describe('PostgreSQL drops the service’s connections mid-traffic', () => {
   let server: TestServer;
   before(async () => {

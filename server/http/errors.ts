@@ -21,6 +21,22 @@ export const methodNotAllowed: RequestHandler = (_req, _res, next) => {
   next(new ApiError('method_not_allowed', 'This endpoint does not accept that method.'));
 };
 
+/** While a store is away every request fails alike: one warning per interval says so, with how many it stands for. */
+const UNAVAILABLE_LOG_INTERVAL_MS = 5_000;
+let unavailableLoggedAt = 0;
+let unavailableUnlogged = 0;
+
+function logUnavailable(req: Request, err: DatabaseUnavailableError): void {
+  const now = Date.now();
+  if (now - unavailableLoggedAt < UNAVAILABLE_LOG_INTERVAL_MS) {
+    unavailableUnlogged++;
+    return;
+  }
+  req.log.warn({ code: err.code, alsoSince: unavailableUnlogged }, 'store unavailable: answered 503');
+  unavailableLoggedAt = now;
+  unavailableUnlogged = 0;
+}
+
 /** Any error as the ApiError the client may see: body-parser failures by type, anything unknown logged and hidden. */
 function asApiError(err: unknown, req: Request): ApiError {
   if (err instanceof ApiError) return err;
@@ -29,7 +45,7 @@ function asApiError(err: unknown, req: Request): ApiError {
   const known = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
   if (known) return known();
   if (err instanceof DatabaseUnavailableError) {
-    req.log.warn({ code: err.code }, 'store unavailable: answered 503');
+    logUnavailable(req, err);
     return new ApiError('service_unavailable', 'The service cannot answer right now. Try again shortly.', { retry_after: err.retryAfter });
   }
   if (typeof status === 'number' && status >= 400 && status < 500) return new ApiError('invalid_request', 'The request could not be read.');
