@@ -16,7 +16,7 @@ import { openDatabase, type Db } from '../server/store/database.ts';
 import { loadSecrets } from '../server/store/secrets.ts';
 import { syntheticPeople, REGISTRY_SEED } from './lib/fixture.ts';
 import { type BenchOptions, type ModuleResult, moduleMain, progress, row } from './lib/report.ts';
-import { fmt, fmtBytes, fmtMs, summarise } from './lib/stats.ts';
+import { fmt, fmtBytes, fmtMs, summarise, xorshift32 } from './lib/stats.ts';
 
 export const IMPORT_TARGET_ROWS_PER_S = 200_000;
 export const LOOKUP_P99_TARGET_MS = 1;
@@ -119,15 +119,7 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     // ---- Lookups through the registry ----
     progress(`registry: ${fmt(size.lookups)} lookups at ${fmt(size.rows)} rows`);
     const people = syntheticPeople(size.rows);
-    // xorshift32: deterministic, and unlike a power-of-two LCG its low bits are not periodic.
-    let seed = 0x9e3779b9;
-    const pick = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      seed >>>= 0;
-      return seed;
-    };
+    const pick = xorshift32();
     // Nine in ten: a registered mobile and its name; one in ten: an unregistered mobile.
     const probe = () => {
       const r = pick();

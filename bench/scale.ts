@@ -32,7 +32,7 @@ import { type Person, REGISTRY_SEED, type StoreKind } from './lib/fixture.ts';
 import { type FlowRig, startFlowRig } from './lib/flow-rig.ts';
 import type { LoadResult } from './lib/loadgen.ts';
 import { type BenchOptions, type ModuleResult, type Row, moduleMain, progress, row } from './lib/report.ts';
-import { type Summary, fmt, fmtMs, summarise } from './lib/stats.ts';
+import { type Summary, fmt, fmtMs, summarise, xorshift32 } from './lib/stats.ts';
 
 export const CONNECTIONS = 50;
 /** The target on 2 cores: a second process adds at least 60 % of the first one's flows. */
@@ -279,15 +279,8 @@ async function measureLookups(rows: number, lookups: number, warmupLookups: numb
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     if (people.length === 0) throw new Error('lookup bench: no person sampled');
 
-    // xorshift32: deterministic picks; nine in ten a registered mobile and its name, one in ten unknown.
-    let seed = 0x9e3779b9;
-    const pick = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      seed >>>= 0;
-      return seed;
-    };
+    // Deterministic picks; nine in ten a registered mobile and its name, one in ten unknown.
+    const pick = xorshift32();
     const probe = (): Person => {
       const r = pick();
       if (r % 10 === 0) return { mobile: syntheticMobile(rows * 4 + (r % 100_000) * 4), name: 'Nobody Here' };

@@ -13,7 +13,6 @@
 //    within 5 s, and no acknowledged token lacks its audit record.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -21,7 +20,7 @@ import { verifyStatusToken } from '@kycvs/verifier';
 import { createPool, type Pool, query } from '../server/store/postgres/pool.ts';
 import { type ChildServer, isCutOffByKill, spawnServer } from '../test-support/child-server.ts';
 import { FakeSmsGateway } from '../test-support/fake-sms-gateway.ts';
-import { DEMO, OTP_IN_TEXT, decodeJws, distributedStoreEnv, letters, waitFor } from '../test-support/harness.ts';
+import { DEMO, OTP_IN_TEXT, decodeJws, distributedStoreEnv, freePort, letters, waitFor } from '../test-support/harness.ts';
 import { type PrivateCluster, startPrivateCluster } from '../test-support/postgres-server.ts';
 import { connectTestRedis } from '../test-support/redis.ts';
 
@@ -342,16 +341,6 @@ test(`PostgreSQL + Redis: SIGKILL the service ${KILLS} times under load — ever
   assert.equal(totalLost, 0);
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 test('PostgreSQL restarts under load: 503 with Retry-After while it is away (never 500), recovery within 5 s, no acknowledged record lost', { timeout: 80_000 }, async (t) => {
   // Our own cluster: stopping the shared one on 5432 would fail the other test files running now.

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import { after } from 'node:test';
 import type { Redis } from 'ioredis';
 import { closeRedisClient, createRedisClient } from '../server/quotas/redis-rate-counter.ts';
+import { deleteKeysUnder } from './redis-keys.ts';
 
 export const testRedisUrl = (): string => process.env.KYCVS_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 
@@ -20,20 +21,12 @@ const live = new Set<TestRedis>();
 // Registered on import, at the test file's top level, so node:test runs it whatever failed.
 after(async () => {
   for (const t of live) {
-    await deleteUnder(t.redis, t.prefix);
+    await deleteKeysUnder(t.redis, t.prefix);
     await closeRedisClient(t.redis);
   }
   live.clear();
 });
 
-async function deleteUnder(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length) await redis.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
 
 /** A connected client and a fresh prefix; fails with how to start a Redis when none answers. */
 export async function connectTestRedis(): Promise<TestRedis> {

@@ -9,6 +9,7 @@ import { importCsv } from '../../server/registry/csv-import.ts';
 import { parseCsvLine } from '../../server/registry/csv.ts';
 import { syntheticRegistryCsv } from '../../server/registry/synthetic.ts';
 import { openDurableStores } from '../../server/store/open-stores.ts';
+import { deleteKeysUnder } from '../../test-support/redis-keys.ts';
 import { createScratchDatabase } from '../../test-support/postgres-server.ts';
 
 /** A registered citizen the load generator can verify: the name matches the record on that mobile. */
@@ -70,12 +71,7 @@ export function syntheticPeople(rows: number, seed = REGISTRY_SEED): Person[] {
 export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
   const redis = createRedisClient(url);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeysUnder(redis, prefix);
   } finally {
     await closeRedisClient(redis);
   }

@@ -57,3 +57,15 @@ export function fmtBytes(bytes: number): string {
 export function fmtPct(ratio: number): string {
   return Number.isFinite(ratio) ? `${fmt(ratio * 100, ratio < 0.1 ? 1 : 0)} %` : 'n/a';
 }
+
+/** xorshift32 from `seed`: deterministic picks, and unlike a power-of-two LCG its low bits are not periodic. */
+export function xorshift32(seed = 0x9e3779b9): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state;
+  };
+}
