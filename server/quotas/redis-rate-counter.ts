@@ -111,25 +111,33 @@ if n > 1 then redis.call('HINCRBY', KEYS[1], field, -1) elseif n == 1 then redis
 return 0`;
 
 /** A script sent by its SHA1; sent whole only when this Redis does not have it cached yet (or any more). */
-class Script {
+/**
+ * A Lua script sent by its SHA (EVALSHA), by its text when Redis does not have it (NOSCRIPT: a
+ * restarted or flushed Redis, or the first call; EVAL caches it again). Failures come out as
+ * mapRedisError maps them. Shared by every Redis store.
+ */
+export class RedisScript {
   readonly #sha: string;
 
   constructor(readonly lua: string) {
     this.#sha = crypto.createHash('sha1').update(lua).digest('hex');
   }
 
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(redis: Redis, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
     try {
-      return await redis.evalsha(this.#sha, keys.length, ...keys, ...args);
+      try {
+        return await redis.evalsha(this.#sha, keys.length, ...keys, ...args);
+      } catch (err) {
+        if (!(err instanceof ReplyError && String((err as Error).message).startsWith('NOSCRIPT'))) throw err;
+        return await redis.eval(this.lua, keys.length, ...keys, ...args);
+      }
     } catch (err) {
-      // NOSCRIPT: a restarted or flushed Redis, or the first call. EVAL runs it and caches it again.
-      if (!(err instanceof ReplyError && String((err as Error).message).startsWith('NOSCRIPT'))) throw err;
-      return redis.eval(this.lua, keys.length, ...keys, ...args);
+      throw mapRedisError(err);
     }
   }
 }
 
-const SCRIPTS = { hitAll: new Script(HIT_ALL_LUA), hit: new Script(HIT_LUA), peek: new Script(PEEK_LUA), release: new Script(RELEASE_LUA) };
+const SCRIPTS = { hitAll: new RedisScript(HIT_ALL_LUA), hit: new RedisScript(HIT_LUA), peek: new RedisScript(PEEK_LUA), release: new RedisScript(RELEASE_LUA) };
 
 export interface RedisRateCounterOptions {
   /** As SqliteRateCounter's: sub-windows per window, must divide 1000. */
@@ -225,12 +233,8 @@ export class RedisRateCounter implements RateCounter {
     return { windowMs, sub, ttl: windowMs + 2 * sub + this.#skewMs };
   }
 
-  async #run(script: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    try {
-      return await script.run(this.#redis, keys, args);
-    } catch (err) {
-      throw mapRedisError(err);
-    }
+  #run(script: RedisScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    return script.run(this.#redis, keys, args);
   }
 }
 
@@ -254,7 +258,7 @@ export function mapRedisError(err: unknown): unknown {
   const timeout = /timed out/i.test(err.message);
   return new DatabaseUnavailableError(
     timeout ? 'database_timeout' : 'database_unavailable',
-    timeout ? 'The rate counters (Redis) did not answer in time.' : 'The rate counters (Redis) are not reachable.',
+    timeout ? 'Redis did not answer in time.' : 'Redis is not reachable.',
     timeout ? 2 : 5,
     { cause: err },
   );

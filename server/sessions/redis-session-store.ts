@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
-import { type Redis, ReplyError } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { SessionState } from '../../protocol/api.ts';
 import type { AuditEvent } from '../consent/audit.ts';
 import { insertAuditRecord } from '../consent/postgres-audit.ts';
-import { mapRedisError } from '../quotas/redis-rate-counter.ts';
+import { mapRedisError, RedisScript } from '../quotas/redis-rate-counter.ts';
 import { inTransaction, type Pool, query } from '../store/postgres/pool.ts';
 import type { EventExtra, WebhookEventType } from '../webhooks/outbox.ts';
 import { type EventTarget, type EventToWrite, PostgresWebhookOutbox } from '../webhooks/postgres-outbox.ts';
@@ -222,38 +222,17 @@ if state == 'expired' then return {'session.expired', redis.call('HGET', key, 'e
 if state == 'locked' then return {'session.failed', redis.call('HGET', key, 'ended_at'), client, nonce} end
 return {'drop'}`;
 
-/** A script sent by its SHA1; sent whole only when Redis does not have it cached (as RedisRateCounter's). */
-class LuaScript {
-  readonly #sha: string;
-  constructor(readonly lua: string) {
-    this.#sha = crypto.createHash('sha1').update(lua).digest('hex');
-  }
-
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
-    try {
-      try {
-        return await redis.evalsha(this.#sha, keys.length, ...keys, ...args);
-      } catch (err) {
-        if (!(err instanceof ReplyError && String((err as Error).message).startsWith('NOSCRIPT'))) throw err;
-        return await redis.eval(this.lua, keys.length, ...keys, ...args);
-      }
-    } catch (err) {
-      throw mapRedisError(err);
-    }
-  }
-}
-
 const SCRIPTS = {
-  create: new LuaScript(CREATE),
-  otpSent: new LuaScript(OTP_SENT),
-  wrongOtp: new LuaScript(WRONG_OTP),
-  verified: new LuaScript(VERIFIED),
-  nameTry: new LuaScript(NAME_TRY),
-  claim: new LuaScript(CLAIM),
-  settle: new LuaScript(SETTLE),
-  release: new LuaScript(RELEASE),
-  takeDue: new LuaScript(TAKE_DUE),
-  expire: new LuaScript(EXPIRE),
+  create: new RedisScript(CREATE),
+  otpSent: new RedisScript(OTP_SENT),
+  wrongOtp: new RedisScript(WRONG_OTP),
+  verified: new RedisScript(VERIFIED),
+  nameTry: new RedisScript(NAME_TRY),
+  claim: new RedisScript(CLAIM),
+  settle: new RedisScript(SETTLE),
+  release: new RedisScript(RELEASE),
+  takeDue: new RedisScript(TAKE_DUE),
+  expire: new RedisScript(EXPIRE),
 };
 
 /** `[n, k1, v1, …, kn, vn, nullField…]`: the `write(i)` arguments of the scripts. */
@@ -445,7 +424,7 @@ export class RedisSessionStore implements SessionStore {
     return `${this.#prefix}session:${id}`;
   }
 
-  async #run(script: LuaScript, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
+  async #run(script: RedisScript, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
     return script.run(this.#redis, keys, args);
   }
 
@@ -492,7 +471,7 @@ export class RedisSessionStore implements SessionStore {
    * Runs a transition's CAS script; a stale claim in the way is resolved against PostgreSQL and
    * the script run once more. Returns the script's reply (0 when the session did not move).
    */
-  async #cas(id: string, script: LuaScript, extraKeys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
+  async #cas(id: string, script: RedisScript, extraKeys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       const reply = await this.#run(script, [this.#key(id), ...extraKeys], [Date.now(), ...args]);
       if (reply !== -1) return reply;
