@@ -1,4 +1,5 @@
 import type { Db } from '../store/database.ts';
+import { MobilePrefixCounts } from './staged-counts.ts';
 import { BENEFICIARY_COLUMNS, MAX_BENEFICIARIES_PER_MOBILE, MOBILE_FULL_REASON, ON_ID_CONFLICT_UPDATE } from './beneficiaries-table.ts';
 import type { StagedRows } from './beneficiary-rows.ts';
 import { MOBILE_HASH_BYTES, type MobileHasher } from './mobile-hash.ts';
@@ -35,8 +36,6 @@ const REBUILD_WHEN_STAGED_PER_EXISTING = 1 / 10;
 /** Rows per staging INSERT: one statement step per 64 rows instead of one per row. */
 const ROWS_PER_INSERT = 64;
 const STAGING_COLUMNS = 8;
-/** Bits of the mobile hash's prefix counted while staging (16 MiB of counters). */
-const PREFIX_BITS = 24;
 /** The staging table's page cache, KiB as SQLite takes it (negative). */
 const STAGING_CACHE_KIB = -64 * 1024;
 
@@ -60,7 +59,7 @@ export class SqliteBulkLoad implements BulkLoad {
    * rows than its prefix, so into an empty registry only mobiles under a prefix counting more than
    * 6 can be refused: the limit looks at those rows only, or at none.
    */
-  readonly #perPrefix = new Uint8Array(1 << PREFIX_BITS);
+  readonly #perPrefix = new MobilePrefixCounts();
   readonly #tempPragmas: { cache_size: unknown; journal_mode: unknown };
   #staged = 0;
   #open = true;
@@ -94,12 +93,7 @@ export class SqliteBulkLoad implements BulkLoad {
     this.#check();
     const n = rows.lines.length;
     const values = this.#values;
-    const hashes = rows.mobileHashes;
-    const perPrefix = this.#perPrefix;
-    for (let row = 0, at = 0; row < n; row++, at += MOBILE_HASH_BYTES) {
-      const prefix = (hashes[at]! << 16) | (hashes[at + 1]! << 8) | hashes[at + 2]!;
-      if (perPrefix[prefix]! < 255) perPrefix[prefix]!++;
-    }
+    this.#perPrefix.add(rows);
     const put = (row: number, at: number) => {
       values[at] = rows.lines[row];
       values[at + 1] = rows.ids[row];
@@ -172,11 +166,7 @@ export class SqliteBulkLoad implements BulkLoad {
     const db = this.#db;
     let staged = 'temp.bulk_staging s';
     if (registryEmpty) {
-      const perPrefix = this.#perPrefix;
-      const prefixes: Buffer[] = [];
-      for (let p = 0; p < perPrefix.length; p++) {
-        if (perPrefix[p]! > MAX_BENEFICIARIES_PER_MOBILE) prefixes.push(Buffer.from([p >> 16, (p >> 8) & 0xff, p & 0xff]));
-      }
+      const prefixes = this.#perPrefix.crowdedPrefixes();
       if (prefixes.length === 0) return [];
       db.exec('DROP TABLE IF EXISTS temp.bulk_prefixes; CREATE TEMP TABLE bulk_prefixes (prefix BLOB PRIMARY KEY) WITHOUT ROWID');
       const add = db.prepare('INSERT INTO temp.bulk_prefixes VALUES (?)');
