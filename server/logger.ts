@@ -1,5 +1,7 @@
 import pino, { type Logger } from 'pino';
 
+const BASE = { service: 'kyc-vs' };
+
 /**
  * Structured JSON logs. Request bodies are never logged, and these paths are redacted as a
  * second line of defence should a personal field ever reach a log call.
@@ -11,9 +13,19 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   return pino(
     {
       level,
-      base: { service: 'kyc-vs' },
+      base: BASE,
       redact: { paths: ['mobile', 'name', 'otp', 'text', 'to', '*.mobile', '*.name', '*.otp', '*.authorization'], censor: '[redacted]' },
     },
     destination ?? pino.destination({ dest: 1, sync: false }),
   );
+}
+
+/**
+ * The access log: one line per request of fixed fields (id, method, route pattern, status, ms),
+ * none of them personal, so it skips the redaction pass (about half a line's cost). Same
+ * destination and level as `log`.
+ */
+export function accessLogger(log: Logger): Logger {
+  const destination = (log as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym];
+  return pino({ level: log.level, base: BASE }, destination);
 }

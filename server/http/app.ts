@@ -43,7 +43,7 @@ export function createApp(services: Services): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', services.config.trustProxy);
   app.set('query parser', 'simple');
-  app.use(requestContext(services.log, services.metrics));
+  app.use(requestContext(app, services.log, services.metrics));
   app.use(securityHeaders);
   app.use('/api/v3', noStore, cowinRoutes(services)); // Co-WIN-compatible API: parses its own bodies, answers { errorCode, error }
   app.use(requireJson, jsonBody);

@@ -31,6 +31,14 @@ export interface RateCounter {
    * not to be spent): exactly what that hit added to the sub-window of `at`, never below zero.
    */
   release(key: string, windowSeconds: number, at: number): Promise<void>;
+  /**
+   * Counts one event for `key` unless it costs nothing: when the quota is full, nothing is counted
+   * and the decision says so (`allowed: false`); when there is room, `free()` runs, and if it says
+   * true nothing is counted and the answer is null. Atomic with every other hit of the key: no
+   * concurrent call passes between the check for room and the count. (A wrong code is counted,
+   * a right one is not, and a burst of guesses cannot all be compared before any is counted.)
+   */
+  hitUnless(key: string, limit: number, windowSeconds: number, free: () => boolean, now?: number): Promise<RateDecision | null>;
   /** The current count without adding to it. */
   peek(key: string, limit: number, windowSeconds: number, now?: number): Promise<RateDecision>;
   /**
@@ -74,6 +82,7 @@ export class SqliteRateCounter implements RateCounter {
   readonly #decrement;
   readonly #hitAll;
   readonly #hit;
+  readonly #hitUnless;
 
   constructor(db: Db, { subWindows = 20, longestWindowSeconds = 86_400 }: SqliteRateCounterOptions = {}) {
     if (!Number.isInteger(subWindows) || subWindows < 1 || 1000 % subWindows !== 0) {
@@ -114,6 +123,15 @@ export class SqliteRateCounter implements RateCounter {
       const count = this.#count(key, span);
       return this.#decide(key, limit, span, now, count, count <= limit);
     });
+    // Nothing is written unless the event counts: a free one (a right code) commits no page.
+    this.#hitUnless = db.transaction((key: string, limit: number, windowSeconds: number, free: () => boolean, now: number) => {
+      const span = this.#span(windowSeconds, now);
+      const count = this.#count(key, span);
+      if (count >= limit) return this.#decide(key, limit, span, now, count, false);
+      if (free()) return null;
+      this.#increment.get(key, span.current);
+      return this.#decide(key, limit, span, now, count + 1, true);
+    });
   }
 
   async hit(key: string, limit: number, windowSeconds: number, now = Date.now()): Promise<RateDecision> {
@@ -123,6 +141,10 @@ export class SqliteRateCounter implements RateCounter {
   async release(key: string, windowSeconds: number, at: number): Promise<void> {
     // One statement: atomic on its own, and `count > 0` keeps a double release from going negative.
     this.#decrement.run(key, this.#span(windowSeconds, at).current);
+  }
+
+  async hitUnless(key: string, limit: number, windowSeconds: number, free: () => boolean, now = Date.now()): Promise<RateDecision | null> {
+    return this.#hitUnless.immediate(key, limit, windowSeconds, free, now);
   }
 
   async peek(key: string, limit: number, windowSeconds: number, now = Date.now()): Promise<RateDecision> {

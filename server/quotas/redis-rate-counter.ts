@@ -193,6 +193,18 @@ export class RedisRateCounter implements RateCounter {
     await this.#run(SCRIPTS.release, [this.#prefix + key], [at, this.#window(windowSeconds).sub]);
   }
 
+  /**
+   * `free()` is the caller's JavaScript, which no Lua script can run: the event is reserved first
+   * (one atomic hit) and given back when the quota was full or the event turned out free. So
+   * concurrent calls never all pass the check before any is counted; a free one costs two round trips.
+   */
+  async hitUnless(key: string, limit: number, windowSeconds: number, free: () => boolean, now = Date.now()): Promise<RateDecision | null> {
+    const reserved = await this.hit(key, limit, windowSeconds, now);
+    if (reserved.allowed && !free()) return reserved;
+    await this.release(key, windowSeconds, now);
+    return reserved.allowed ? null : reserved;
+  }
+
   async peek(key: string, limit: number, windowSeconds: number, now = Date.now()): Promise<RateDecision> {
     const w = this.#window(windowSeconds);
     const [count, freeAt] = (await this.#run(SCRIPTS.peek, [this.#prefix + key], [now, limit, w.windowMs, w.sub])) as [number, number];

@@ -187,6 +187,8 @@ export class SqliteSessionStore implements SessionStore {
   /** Session events for clients with a webhook, written in the transaction of the state change. */
   readonly #webhooks: WebhookOutbox;
   readonly #statements;
+  /** Each state change with its audit record and webhook event: made once, run per request. */
+  readonly #transactions;
 
   constructor(db: Db, webhooks: WebhookOutbox = new WebhookOutbox(db)) {
     this.#db = db;
@@ -244,6 +246,31 @@ export class SqliteSessionStore implements SessionStore {
       ),
       prune: db.prepare<[number]>('DELETE FROM sessions WHERE expires_at < ?'),
     };
+    const statements = this.#statements;
+    this.#transactions = {
+      // The lock and its `session.failed` event together.
+      wrongOtp: db.transaction((id: string, maxAttempts: number) => {
+        const row = statements.wrongOtp.get(maxAttempts, maxAttempts, maxAttempts, id);
+        const queued = row?.state === 'locked' && webhooks.enqueue('session.failed', id, Date.now(), { reason: 'otp_locked' });
+        return { row, queued };
+      }),
+      complete: db.transaction(
+        (id: string, transition: DisclosingTransition, otpHash: Buffer | null, token: { token: string; jti: string }, audit: AuditEvent) => {
+          const updated =
+            transition === 'allow'
+              ? statements.allow.run(token.token, token.jti, audit.at, id)
+              : statements.consentWithCode.run(token.token, token.jti, audit.at, id, otpHash);
+          if (updated.changes !== 1) return { done: false, queued: false };
+          this.#insertAudit(audit);
+          return { done: true, queued: webhooks.enqueue('session.completed', id, audit.at, { token: token.token }) };
+        },
+      ),
+      deny: db.transaction((id: string, audit: AuditEvent) => {
+        if (statements.deny.run(audit.at, id).changes !== 1) return { done: false, queued: false };
+        this.#insertAudit(audit);
+        return { done: true, queued: webhooks.enqueue('session.denied', id, audit.at) };
+      }),
+    };
   }
 
   async create(session: NewSession): Promise<void> {
@@ -265,13 +292,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async recordWrongOtp(id: string, maxAttempts: number): Promise<{ failedAttempts: number; state: SessionState } | null> {
-    let queued = false;
-    // The lock and its `session.failed` event in one transaction.
-    const row = this.#db.transaction(() => {
-      const counted = this.#statements.wrongOtp.get(maxAttempts, maxAttempts, maxAttempts, id);
-      if (counted?.state === 'locked') queued = this.#webhooks.enqueue('session.failed', id, Date.now(), { reason: 'otp_locked' });
-      return counted;
-    }).immediate();
+    const { row, queued } = this.#transactions.wrongOtp.immediate(id, maxAttempts);
     if (queued) this.#webhooks.wake();
     return row ? { failedAttempts: row.failed_attempts, state: row.state } : null;
   }
@@ -300,29 +321,13 @@ export class SqliteSessionStore implements SessionStore {
     token: { token: string; jti: string },
     audit: AuditEvent,
   ): Promise<boolean> {
-    let queued = false;
-    const done = this.#db.transaction(() => {
-      const updated =
-        transition === 'allow'
-          ? this.#statements.allow.run(token.token, token.jti, audit.at, id)
-          : this.#statements.consentWithCode.run(token.token, token.jti, audit.at, id, otpHash);
-      if (updated.changes !== 1) return false;
-      this.#insertAudit(audit);
-      queued = this.#webhooks.enqueue('session.completed', id, audit.at, { token: token.token });
-      return true;
-    }).immediate();
+    const { done, queued } = this.#transactions.complete.immediate(id, transition, otpHash, token, audit);
     if (queued) this.#webhooks.wake();
     return done;
   }
 
   async deny(id: string, audit: AuditEvent): Promise<boolean> {
-    let queued = false;
-    const done = this.#db.transaction(() => {
-      if (this.#statements.deny.run(audit.at, id).changes !== 1) return false;
-      this.#insertAudit(audit);
-      queued = this.#webhooks.enqueue('session.denied', id, audit.at);
-      return true;
-    }).immediate();
+    const { done, queued } = this.#transactions.deny.immediate(id, audit);
     if (queued) this.#webhooks.wake();
     return done;
   }

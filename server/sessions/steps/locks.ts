@@ -51,17 +51,12 @@ export function refuseSend(holder: Omit<CodeHolder, 'mobileHash'>, limits: Limit
 }
 
 /**
- * Compares a code only after reserving one of the mobile's wrong codes for the day, so concurrent
- * tries cannot all pass a check of the counter before any is counted: `hit` is the one atomic
- * count-and-decide, in SQLite and in Redis alike. No try left: the mobile's lock, nothing compared
- * (the refused hit is given back, so the count stays the tries compared and the lock ends when it
- * would have). The right code gives its reservation back: a citizen's own codes never use up the
- * budget. Returns null for the right code, else the mobile's count with this wrong try in it.
- *
- * Round trips to the counter: one for a wrong code (the hit, which stands), two for a right one
- * (hit + release). Counting only after a wrong compare (peek, compare, hit) is what let a burst
- * slip past the limit; reserving for every try and giving back the right ones keeps the common
- * case (a citizen typing the right code) at two, and a guess — the thing to limit — at one.
+ * Compares a code only within the mobile's day of wrong codes: `hitUnless` checks for room,
+ * compares and counts a wrong code as one atomic step (one transaction in SQLite; a reservation
+ * given back in Redis), so concurrent tries cannot all pass a check of the counter before any is
+ * counted. No try left: the mobile's lock, nothing compared. The right code is not counted: a
+ * citizen's own codes never use up the budget. Returns null for the right code, else the mobile's
+ * count with this wrong try in it.
  */
 export async function compareWithinMobileBudget(
   deps: Pick<FlowDeps, 'counters' | 'limits'>,
@@ -70,15 +65,9 @@ export async function compareWithinMobileBudget(
   matches: () => boolean,
 ): Promise<RateDecision | null> {
   const { counters, limits } = deps;
-  const key = wrongCodesPerMobile(mobileHash);
-  const reserved = await counters.hit(key, limits.maxWrongOtpPerMobilePerDay, DAY, now);
-  if (!reserved.allowed) {
-    await counters.release(key, DAY, now);
-    throw lockedError(reserved.retryAfter);
-  }
-  if (!matches()) return reserved;
-  await counters.release(key, DAY, now);
-  return null;
+  const counted = await counters.hitUnless(wrongCodesPerMobile(mobileHash), limits.maxWrongOtpPerMobilePerDay, DAY, matches, now);
+  if (counted !== null && !counted.allowed) throw lockedError(counted.retryAfter);
+  return counted;
 }
 
 /**
