@@ -6,7 +6,7 @@ import type { Db } from './database.ts';
 /**
  * How often the worker copies the WAL back into the database file. A page written many times in
  * between is copied once: every 100 ms the worker used 38 µs of CPU per flow request, every 1 s
- * 12 µs (bench/.scratch runs); the WAL then holds about a second of writes.
+ * 12 µs (per-thread CPU under the flows bench's load); the WAL then holds about a second of writes.
  */
 export const CHECKPOINT_INTERVAL_MS = 1000;
 /** SQLite's own default, restored on the service's connection if the worker dies. */
