@@ -16,7 +16,7 @@ import { REPO_ROOT, isMain } from './lib/child.ts';
 import { type BenchOptions, type ModuleResult, type Row, progress, runModule } from './lib/report.ts';
 import { fmt } from './lib/stats.ts';
 
-export const MODULES = ['flows', 'memory', 'registry', 'signing', 'widget', 'pg-cost', 'scale', 'pg-import'] as const;
+export const MODULES = ['flows', 'steps', 'memory', 'registry', 'signing', 'widget', 'pg-cost', 'scale', 'pg-import'] as const;
 export type ModuleName = (typeof MODULES)[number];
 
 /** Modules whose file is not named after them. */

@@ -59,6 +59,16 @@ test('widget: weights and first-step time, or n/a when not built', { timeout: 60
   for (const r of rows) assert.ok(r.value.startsWith('n/a') || /\d/.test(r.value), `${r.figure}: ${r.value}`);
 });
 
+test('steps: every flow request is timed step by step, and the steps fit inside the request', { timeout: 60_000 }, async () => {
+  const { details } = await smoke('steps');
+  for (const mode of ['server', 'widget']) {
+    const d = (details as Record<string, { meanRequest: number; inSteps: number; steps: { endpoint: string; step: string }[] }>)[mode]!;
+    assert.ok(d.inSteps > 0 && d.inSteps < d.meanRequest, `${mode}: ${d.inSteps} s in steps of a ${d.meanRequest} s request`);
+    assert.ok(d.steps.some((s) => s.step === 'signToken'), `${mode}: a token was signed`);
+    assert.ok(d.steps.every((s) => s.endpoint !== '' && s.step !== ''), `${mode}: every step is named`);
+  }
+});
+
 test('pg-cost: one flow replayed on PostgreSQL writes WAL and commits, and the projection is computed', { timeout: 60_000 }, async () => {
   const { details } = await smoke('pg-cost');
   const { perFlow, projection } = details as { perFlow: { statements: number; writingTransactions: number; walBytes: number }; projection: { walMBps: number } };

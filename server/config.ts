@@ -25,6 +25,8 @@ export interface Config {
   limits: Limits;
   /** Bearer token for GET /metrics; without one, only loopback callers may read it. */
   metricsToken: string | null;
+  /** Time each named step of the session flows into /metrics (KYCVS_STEP_TIMING): ~1 µs a step. */
+  stepTiming: boolean;
   /** SQLite page cache of the service's connection, MB. */
   dbCacheMb: number;
   /** Signed webhooks: retries, back-off, timeouts (KYCVS_WEBHOOK_*). */
@@ -100,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     limits: limitsFromEnv(env),
     metricsToken: env.KYCVS_METRICS_TOKEN || null,
+    stepTiming: flagFrom(env, 'KYCVS_STEP_TIMING'),
     dbCacheMb: intFrom(env, 'KYCVS_DB_CACHE_MB', 16, 2, 65536),
     webhooks: webhookSettingsFromEnv(env),
     postgres: { url: databaseUrlFrom(env), poolSize: intFrom(env, 'KYCVS_DB_POOL_SIZE', 10, 1, 1000) },

@@ -6,6 +6,7 @@ import type { SmsEvents } from './sms/dispatcher.ts';
 export class Metrics implements SessionEvents, SmsEvents {
   readonly registry = new Registry();
   readonly #requests: Histogram<'method' | 'route' | 'status'>;
+  #steps: Histogram<'endpoint' | 'step'> | null = null;
   readonly #otpSent: Counter;
   readonly #sms: Counter<'outcome'>;
   readonly #otpFailed: Counter<'locked'>;
@@ -62,6 +63,18 @@ export class Metrics implements SessionEvents, SmsEvents {
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     this.#requests.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  /** A session-flow step's wall time (KYCVS_STEP_TIMING only: the histogram exists once a step was timed). */
+  observeStep(endpoint: string, step: string, seconds: number): void {
+    this.#steps ??= new Histogram({
+      name: 'kycvs_flow_step_seconds',
+      help: 'Wall time of each named step of the session flows, by endpoint (KYCVS_STEP_TIMING)',
+      labelNames: ['endpoint', 'step'],
+      buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01],
+      registers: [this.registry],
+    });
+    this.#steps.observe({ endpoint, step }, seconds);
   }
 
   otpSent(): void {

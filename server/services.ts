@@ -108,6 +108,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     clientTexts,
     events: metrics,
     links: live.links,
+    stepTimer: config.stepTiming ? (endpoint, step, seconds) => metrics.observeStep(endpoint, step, seconds) : null,
   };
   const flow = new SessionFlow(flowDeps);
 

@@ -62,6 +62,8 @@ export interface FlowRigOptions {
    * own kycvs-server.ts child, which also answers memory and event-loop questions.
    */
   workers?: number;
+  /** More environment for the service (e.g. KYCVS_STEP_TIMING). */
+  serverEnv?: Record<string, string>;
 }
 
 const LOADGEN = path.join(REPO_ROOT, 'bench/lib/loadgen.ts');
@@ -127,6 +129,7 @@ export async function startFlowRig(options: FlowRigOptions): Promise<FlowRig> {
         KYCVS_DEMO: '',
         LOG_LEVEL: 'info',
         ...LOAD_QUOTA_ENV,
+        ...options.serverEnv,
       },
       execArgv: [...(options.exposeGc ? ['--expose-gc'] : []), ...SERVER_NODE_FLAGS, ...profileFlags(options.profileDir, `${options.label ?? 'bench'}-server`)],
       // Production logs go somewhere real: a file, as under a process supervisor.

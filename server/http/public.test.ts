@@ -73,6 +73,32 @@ describe('health and metrics', () => {
     assert.ok(!res.text.includes(DEMO.asha.mobile), 'no mobile in metrics');
   });
 
+  test('KYCVS_STEP_TIMING: each named step of the widget path is timed by endpoint; off by default', async () => {
+    assert.doesNotMatch((await server.api('GET', '/metrics')).text, /kycvs_flow_step_seconds/);
+    const timed = await startTestServer({ env: { KYCVS_STEP_TIMING: '1' } });
+    try {
+      await tokenFor(timed, DEMO.asha);
+      const text = (await timed.api('GET', '/metrics')).text;
+      const count = (endpoint: string, step: string) =>
+        Number(new RegExp(`^kycvs_flow_step_seconds_count\\{endpoint="${endpoint}",step="${step}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+      for (const [endpoint, step] of [
+        ['create', 'storeSession'],
+        ['send_code', 'countQuotas'],
+        ['send_code', 'deliverCode'],
+        ['verify_code', 'checkCode'],
+        ['verify_code', 'issueTicket'],
+        ['allow', 'requireState'],
+        ['allow', 'signToken'],
+        ['allow', 'recordDisclosure'],
+      ]) {
+        assert.equal(count(endpoint!, step!), 1, `${endpoint} ${step}`);
+      }
+      assert.doesNotMatch(text, /step=""/, 'every step has a name');
+    } finally {
+      await timed.close();
+    }
+  });
+
   test('with KYCVS_METRICS_TOKEN, metrics need that bearer token (403 forbidden otherwise)', async () => {
     const guarded = await startTestServer({ env: { KYCVS_METRICS_TOKEN: 'ops-secret-token-123' } });
     try {

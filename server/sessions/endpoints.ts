@@ -142,39 +142,42 @@ export class SessionFlow {
     if ((input.mobile === undefined) !== (input.name === undefined)) {
       throw new ApiError('invalid_request', 'Give both mobile and name, or neither.', { fields: ['mobile', 'name'] });
     }
-    return this.#run(input.mobile === undefined ? CREATE : CREATE_WITH_CODE, caller, input) as Promise<CreateSessionResponse>;
+    const [endpoint, steps] = input.mobile === undefined ? (['create', CREATE] as const) : (['create_with_code', CREATE_WITH_CODE] as const);
+    return this.#run(endpoint, steps, caller, input) as Promise<CreateSessionResponse>;
   }
 
   sendOtp(id: string, input: SendOtpRequest, caller: Caller): Promise<SendOtpResponse> {
-    return this.#run(SEND_CODE, caller, input, id) as Promise<SendOtpResponse>;
+    return this.#run('send_code', SEND_CODE, caller, input, id) as Promise<SendOtpResponse>;
   }
 
   verifyOtp(id: string, input: VerifyOtpRequest, caller: Caller): Promise<VerifyOtpResponse> {
     const consent = input.consent === true;
-    return this.#run(consent ? VERIFY_CODE_WITH_CONSENT : VERIFY_CODE, caller, { ...input, consent }, id) as Promise<VerifyOtpResponse>;
+    return this.#run(consent ? 'verify_code_with_consent' : 'verify_code', consent ? VERIFY_CODE_WITH_CONSENT : VERIFY_CODE, caller, { ...input, consent }, id) as Promise<VerifyOtpResponse>;
   }
 
   consent(id: string, input: ConsentRequest, caller: Caller): Promise<ConsentResponse> {
-    return this.#run(input.decision === 'allow' ? ALLOW : DENY, caller, input, id) as Promise<ConsentResponse>;
+    const allow = input.decision === 'allow';
+    return this.#run(allow ? 'allow' : 'deny', allow ? ALLOW : DENY, caller, input, id) as Promise<ConsentResponse>;
   }
 
   correctName(id: string, input: CorrectNameRequest, caller: Caller): Promise<CorrectNameResponse> {
-    return this.#run(CORRECT_NAME, caller, input, id) as Promise<CorrectNameResponse>;
+    return this.#run('correct_name', CORRECT_NAME, caller, input, id) as Promise<CorrectNameResponse>;
   }
 
   members(id: string, input: MembersRequest, caller: Caller): Promise<MembersResponse> {
-    return this.#run(MEMBERS, caller, input, id) as Promise<MembersResponse>;
+    return this.#run('members', MEMBERS, caller, input, id) as Promise<MembersResponse>;
   }
 
   context(id: string, caller: Caller, lang?: LangCode): Promise<SessionContext> {
-    return this.#run(CONTEXT, caller, { lang }, id) as Promise<SessionContext>;
+    return this.#run('context', CONTEXT, caller, { lang }, id) as Promise<SessionContext>;
   }
 
   view(id: string, caller: Caller): Promise<SessionView> {
-    return this.#run(VIEW, caller, {}, id) as Promise<SessionView>;
+    return this.#run('view', VIEW, caller, {}, id) as Promise<SessionView>;
   }
 
-  #run<Input>(steps: readonly Step<Input>[], caller: Caller, input: Input, id?: string): Promise<unknown> {
-    return runSteps(new FlowContext(this.#deps, caller, input, id), steps);
+  /** `endpoint` names the step list in step timings. */
+  #run<Input>(endpoint: string, steps: readonly Step<Input>[], caller: Caller, input: Input, id?: string): Promise<unknown> {
+    return runSteps(new FlowContext(this.#deps, caller, input, id), steps, endpoint);
   }
 }

@@ -1,7 +1,7 @@
 import { ApiError } from '../../errors.ts';
 import { otpMatches } from '../../otp/otp.ts';
 import type { Session } from '../session-store.ts';
-import type { FlowContext, Step } from '../flow-context.ts';
+import { type FlowContext, named, type Step } from '../flow-context.ts';
 import { compareWithinMobileBudget, lockedError, refuseWrongCode, secondsUntilExpiry } from './locks.ts';
 
 /**
@@ -11,7 +11,7 @@ import { compareWithinMobileBudget, lockedError, refuseWrongCode, secondsUntilEx
  * the session (locked at the last try).
  */
 export function checkCodeBy<Input>(matches: (ctx: FlowContext<Input>, session: Session) => boolean): Step<Input> {
-  return async (ctx) => {
+  return named('checkCode', async (ctx) => {
     const session = ctx.get('session');
     const { sessions, limits } = ctx.deps;
     if (session.mobileHash === null) throw new Error('session flow wiring: a code is checked only once it was sent to a mobile');
@@ -25,7 +25,7 @@ export function checkCodeBy<Input>(matches: (ctx: FlowContext<Input>, session: S
       throw new ApiError('invalid_state', 'This code was already checked.');
     }
     refuseWrongCode(ctx.deps, session, { failedAttempts: counted.failedAttempts, locked: counted.state === 'locked' }, perMobile, ctx.now);
-  };
+  });
 }
 
 /** The code must be the one stored. */

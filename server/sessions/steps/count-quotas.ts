@@ -1,6 +1,6 @@
 import { ApiError } from '../../errors.ts';
 import type { Quota } from '../../quotas/rate-counter.ts';
-import type { FlowContext, Step } from '../flow-context.ts';
+import { type FlowContext, named, type Step } from '../flow-context.ts';
 
 const HOUR = 3600;
 
@@ -24,11 +24,11 @@ export const SMS_QUOTAS: readonly QuotaName[] = ['sms_ip', 'sms_client', 'sms_gl
  * quota, locking them out of their codes without a single text being sent.
  */
 export function countQuotas(names: readonly QuotaName[]): Step {
-  return async (ctx) => {
+  return named('countQuotas', async (ctx) => {
     const quotas = names.map((name) => ({ name, ...QUOTAS[name](ctx) }));
     const full = await ctx.deps.counters.hitAll(quotas, ctx.now);
     if (!full) return;
     ctx.deps.events.quotaRefused(full.quota.name);
     throw new ApiError('rate_limited', 'Too many requests: try again later.', { retry_after: full.decision.retryAfter });
-  };
+  });
 }

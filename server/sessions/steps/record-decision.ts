@@ -1,7 +1,7 @@
 import type { AuditEvent } from '../../consent/audit.ts';
 import { ApiError } from '../../errors.ts';
 import type { Session } from '../session-store.ts';
-import type { Step } from '../flow-context.ts';
+import { named, type Step } from '../flow-context.ts';
 
 function auditOf(session: Session, event: AuditEvent['event'], at: number, tokenJti: string | null): AuditEvent {
   return {
@@ -24,14 +24,14 @@ const alreadyDecided = () => new ApiError('invalid_state', 'The citizen already 
  * only one stores its token; the others' are discarded unseen.
  */
 export function recordDisclosure(transition: 'allow' | 'consent_with_code'): Step {
-  return async (ctx) => {
+  return named('recordDisclosure', async (ctx) => {
     const session = ctx.get('session');
     const token = ctx.get('token');
     const audit = auditOf(session, 'allow', ctx.now, token.jti);
     if (!(await ctx.deps.sessions.complete(session.id, transition, session.otpHash, token, audit))) throw alreadyDecided();
     ctx.deps.events.tokenIssued();
     ctx.answer = { token: token.token, vaccination_status: session.vaccinationStatus ?? 0 };
-  };
+  });
 }
 
 /** The citizen's refusal, with its audit record, in one transaction. */

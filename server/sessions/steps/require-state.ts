@@ -1,6 +1,6 @@
 import type { SessionState } from '../../../protocol/api.ts';
 import { ApiError } from '../../errors.ts';
-import type { Step } from '../flow-context.ts';
+import { named, type Step } from '../flow-context.ts';
 import { allows, type TransitionName } from '../transitions.ts';
 import { lockedError, secondsUntilExpiry } from './locks.ts';
 
@@ -28,10 +28,10 @@ function refusal(transition: TransitionName, state: SessionState, secondsLeft: n
 
 /** The session must be in a state the transition starts from (the transitions table says which). */
 export function requireState(transition: TransitionName): Step {
-  return (ctx) => {
+  return named('requireState', (ctx) => {
     const session = ctx.get('session');
     if (!allows(transition, session.state)) {
       throw refusal(transition, session.state, secondsUntilExpiry(session, ctx.now));
     }
-  };
+  });
 }
