@@ -2,7 +2,7 @@
 // (figure, baseline measured in the same run, ratio, target, met?). The full run also writes
 // bench/results/latest.md (table + machine) and latest.json (every raw figure).
 //
-//   npm run bench                      full run (well under 15 minutes on 2 cores)
+//   npm run bench                      full run (about 17 minutes on 2 cores)
 //   npm run bench -- --smoke           seconds-long run with tiny sizes: proves the benches work
 //   npm run bench -- --only flows,registry
 //   npm run bench -- --profile DIR     V8 CPU profiles of every process under test, in DIR
