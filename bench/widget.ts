@@ -16,10 +16,15 @@ import { startFlowRig } from './lib/flow-rig.ts';
 import { type BenchOptions, type ModuleResult, type Row, moduleMain, progress, row } from './lib/report.ts';
 import { fmt, fmtBytes, fmtMs, median, quantileSorted } from './lib/stats.ts';
 
-export const LOADER_TARGET_BYTES = 3 * 1024;
+/** Issue 12: the loader every host page pays for, gzipped. */
+export const LOADER_TARGET_BYTES = 2048;
 export const FRAME_TARGET_BYTES = 30 * 1024;
-export const FIRST_STEP_TARGET_MS = 300;
-
+/**
+ * Issue 12: the first step at most this many times the bare cross-site iframe's time, measured in
+ * the same run (a ratio, not milliseconds: both pay the frame's process and navigation on this machine).
+ */
+export const FIRST_STEP_TARGET_RATIO = 1.25;
+const FIRST_STEP_TARGET = `≤ ${FIRST_STEP_TARGET_RATIO}× bare iframe`;
 
 const FULL = { runs: 15, warmups: 2 };
 const SMOKE = { runs: 1, warmups: 0 };
@@ -202,7 +207,7 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
       rows: [
         row('Widget loader /embed.js, gzipped', na, { target: `≤ ${fmtBytes(LOADER_TARGET_BYTES)}` }),
         row('Widget frame, everything it loads, gzipped', na, { target: `≤ ${fmtBytes(FRAME_TARGET_BYTES)}` }),
-        row('KycVs.verify() to first step rendered', na, { target: `≤ ${FIRST_STEP_TARGET_MS} ms` }),
+        row('KycVs.verify() to first step rendered', na, { target: FIRST_STEP_TARGET }),
       ],
       notes: [`Widget: ${unbuilt}; run \`npm run build\` and the bench again.`],
       details: {},
@@ -255,7 +260,7 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     if (typeof timing === 'string') {
       rows.push(
         row('Widget frame, everything it loads, gzipped', `n/a (${timing})`, { target: `≤ ${fmtBytes(FRAME_TARGET_BYTES)}` }),
-        row('KycVs.verify() to first step rendered', `n/a (${timing})`, { target: `≤ ${FIRST_STEP_TARGET_MS} ms` }),
+        row('KycVs.verify() to first step rendered', `n/a (${timing})`, { target: FIRST_STEP_TARGET }),
       );
     } else {
       const ms = timing.runs.map((r) => r.ms);
@@ -272,9 +277,9 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
         }),
         row('KycVs.verify() to first step rendered', `${fmtMs(mid)} median of ${ms.length}`, {
           baseline: `bare cross-site iframe ${fmtMs(bareMid)}`,
-          ratio: `${fmt(mid / bareMid, 1)}×`,
-          target: `≤ ${FIRST_STEP_TARGET_MS} ms`,
-          met: mid <= FIRST_STEP_TARGET_MS,
+          ratio: `${fmt(mid / bareMid, 2)}×`,
+          target: FIRST_STEP_TARGET,
+          met: mid <= FIRST_STEP_TARGET_RATIO * bareMid,
         }),
       );
       const at = (f: (r: RenderRun) => number | null) => median(timing.runs.map(f).filter((v): v is number => v !== null));

@@ -34,8 +34,11 @@ export interface FlowRig {
   serverPids(): number[];
   /** Runs `amount` requests of flows (or bare requests) at `connections` concurrent connections. */
   run(mode: Exclude<LoadMode, 'bare'>, amount: number, connections: number, rate?: number): Promise<LoadResult>;
-  /** The same load generator against a bare Express app in a process of its own, warmed up first like the server. */
-  runBare(amount: number, connections: number, warmupAmount: number): Promise<LoadResult>;
+  /**
+   * The same load generator against a bare Express app in a process of its own, warmed up first like
+   * the server; with the CPU seconds that process used for the measured requests.
+   */
+  runBare(amount: number, connections: number, warmupAmount: number): Promise<LoadResult & { serverCpuSeconds: number }>;
   /** Not with `workers` (server/main.ts answers no such questions). */
   memory(gc: boolean): Promise<MemoryReport & { procRss: number }>;
   /** The server's event-loop delay since the last call (10 ms resolution timer). Not with `workers`. */
@@ -165,7 +168,9 @@ export async function startFlowRig(options: FlowRigOptions): Promise<FlowRig> {
         try {
           const ready = await nextMessage<{ type: 'ready'; url: string }>(bare, 'ready', 30_000);
           if (warmupAmount > 0) await runOn(ready.url, 'bare', warmupAmount, connections);
-          return await runOn(ready.url, 'bare', amount, connections);
+          const cpu0 = cpuSecondsOf(bare.pid!);
+          const result = await runOn(ready.url, 'bare', amount, connections);
+          return { ...result, serverCpuSeconds: cpuSecondsOf(bare.pid!) - cpu0 };
         } finally {
           await stopChild(bare);
         }

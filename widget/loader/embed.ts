@@ -16,7 +16,7 @@ export interface KycVsApi {
 // (packages/verifier/src/embed-types.test.ts checks the rest: options, events, attributes).
 
 const script = document.currentScript;
-if (!(script instanceof HTMLScriptElement)) throw new Error('KYC-VS: load embed.js with a classic <script src> tag');
+if (!(script instanceof HTMLScriptElement)) throw new Error('KYC-VS: embed.js needs a classic <script src>');
 const scriptUrl = new URL(script.src);
 
 if (!window.KycVs) {

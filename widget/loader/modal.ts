@@ -11,14 +11,12 @@
 // a button the citizen is about to press never jumps under the pointer. Narrow or short screens
 // (a phone upright or on its side, 740×360) get the full-screen sheet: every pixel of height goes to
 // the frame, whose consent buttons stay in view (sticky) instead of under the page's fold.
-// Centred across by `margin:auto`, not flex (the same box in fewer bytes: every host page loads them).
-const STYLES = `
-:host{all:initial!important}
-.backdrop{position:fixed;inset:0;z-index:2147483647;padding-top:8vh;background-color:var(--kycvs-backdrop,rgb(15 23 42/.55))}
-.dialog{width:min(100% - 2rem,max(var(--kycvs-width,440px),320px));margin:auto}
-iframe{display:block;width:100%;height:420px;max-height:calc(92vh - 1rem);border:0;border-radius:clamp(0px,var(--kycvs-radius,12px),24px);background:#fff;box-shadow:0 12px 40px rgb(0 0 0/.35)}
-@media (max-width:600px),(max-height:480px){.backdrop{padding-top:0}.dialog{width:100%;height:100%}iframe{height:100%!important;max-height:none;border-radius:0}}
-`;
+// One element is both the backdrop and the dialog (the frame is centred in it by `margin:auto`, not
+// flex): the same box in fewer bytes, which every host page loads.
+const STYLES = `:host{all:initial!important}
+div{position:fixed;inset:0;z-index:2147483647;padding-top:8vh;background-color:var(--kycvs-backdrop,rgb(15 23 42/.55))}
+iframe{display:block;width:min(100% - 2rem,max(var(--kycvs-width,440px),320px));margin:auto;height:420px;max-height:calc(92vh - 1rem);border:0;border-radius:clamp(0px,var(--kycvs-radius,12px),24px);background:#fff;box-shadow:0 12px 40px rgb(0 0 0/.35)}
+@media (max-width:600px),(max-height:480px){div{padding-top:0}iframe{width:100%;height:100%!important;max-height:none;border-radius:0}}`;
 
 const REMOVE_DELAY_MS = 500;
 
@@ -42,10 +40,7 @@ export function openModal(src: string, label: string, onEscape: () => void): Mod
   const root = host.attachShadow({ mode: 'open' });
   root.adoptedStyleSheets = [sheet];
 
-  const backdrop = document.createElement('div');
-  backdrop.className = 'backdrop';
   const dialog = document.createElement('div');
-  dialog.className = 'dialog';
   dialog.setAttribute('role', 'dialog');
   dialog.setAttribute('aria-modal', 'true');
   dialog.setAttribute('aria-label', label);
@@ -55,15 +50,15 @@ export function openModal(src: string, label: string, onEscape: () => void): Mod
   frame.allow = 'otp-credentials';
   frame.src = src;
   dialog.append(frame);
-  backdrop.append(dialog);
-  root.append(backdrop);
+  root.append(dialog);
 
   const inerted = [...document.body.children].filter(
     (el): el is HTMLElement => el instanceof HTMLElement && !el.inert,
   );
   for (const el of inerted) el.inert = true;
-  const overflow = document.documentElement.style.overflow;
-  document.documentElement.style.overflow = 'hidden';
+  const pageStyle = document.documentElement.style;
+  const overflow = pageStyle.overflow;
+  pageStyle.overflow = 'hidden';
   document.body.append(host);
 
   // Key presses inside the frame never reach this document; the frame reports its own Escape.
@@ -83,10 +78,10 @@ export function openModal(src: string, label: string, onEscape: () => void): Mod
       document.removeEventListener('keydown', onKey);
       // Hide now, remove a moment later: the click that closed us may still be in flight in the
       // frame's process, and tearing the frame down under it can lose the browser's input ack.
-      backdrop.style.display = 'none';
+      dialog.style.display = 'none';
       setTimeout(() => host.remove(), REMOVE_DELAY_MS);
       for (const el of inerted) el.inert = false;
-      document.documentElement.style.overflow = overflow;
+      pageStyle.overflow = overflow;
       // After the host's own promise handlers have run (they may re-enable the opener).
       if (opener instanceof HTMLElement) setTimeout(() => opener.focus());
     },

@@ -54,11 +54,12 @@ export function verify(options: VerifyOptions, scriptUrl: URL): Promise<VerifyRe
       open = false;
     };
     // A promise settles once: after the citizen shared, a later cancel or close only closes.
-    const fail = (code: KycVsErrorCode, message: string) => {
+    // Hosts switch on the code, so the message is the code itself unless it adds a fact.
+    const fail = (code: KycVsErrorCode, message: string = code) => {
       reject(new KycVsError(code, message));
       close();
     };
-    const cancel = () => fail('cancelled', 'the citizen cancelled');
+    const cancel = () => fail('cancelled');
 
     // Each event is checked and handled in one place (protocol/messages.ts isFrameEvent's checks, not
     // the function: a guard and a second switch over the same types cost every host page bytes).
@@ -72,8 +73,8 @@ export function verify(options: VerifyOptions, scriptUrl: URL): Promise<VerifyRe
       if (type === 'kycvs:result' && typeof token === 'string' && (status === 0 || status === 1 || status === 2)) {
         resolve({ token, status });
       }
-      if (type === 'kycvs:deny') fail('denied', 'the citizen chose not to share');
-      if (type === 'kycvs:error' && (code === 'expired' || code === 'failed')) fail(code, `verification ${code}`);
+      if (type === 'kycvs:deny') fail('denied');
+      if (type === 'kycvs:error' && (code === 'expired' || code === 'failed')) fail(code);
       if (type === 'kycvs:cancel' || type === 'kycvs:close') cancel();
     };
 
@@ -99,12 +100,12 @@ export function verify(options: VerifyOptions, scriptUrl: URL): Promise<VerifyRe
 
     window.addEventListener('message', onWindowMessage);
     const modal: Modal = openModal(src.href, LABELS[lang] ?? LABELS.en!, cancel);
-    modal.frame.addEventListener('load', () => {
+    modal.frame.onload = () => {
       if (port) return;
       readyTimer = setTimeout(
         () => fail('blocked_origin', `${location.origin} may not embed the verification page`),
         READY_GRACE_MS,
       );
-    });
+    };
   });
 }
