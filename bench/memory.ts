@@ -3,7 +3,9 @@ import { SERVER_NODE_FLAGS, startFlowRig } from './lib/flow-rig.ts';
 import { type BenchOptions, type ModuleResult, moduleMain, progress, row } from './lib/report.ts';
 import { fmt, fmtBytes } from './lib/stats.ts';
 
-export const GROWTH_TARGET_BYTES = 50 * 1024 * 1024;
+/** Issue 12: the server process after start, and its growth over the run. */
+export const START_TARGET_BYTES = 100 * 1024 * 1024;
+export const GROWTH_TARGET_BYTES = 30 * 1024 * 1024;
 const CONNECTIONS = 50;
 
 const FULL = { registryRows: 100_000, flows: 100_000, chunk: 10_000 };
@@ -38,8 +40,13 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     // After the first chunk the JIT, SQLite's page cache and the pools are warm: growth past it is what accumulates.
     const warm = trail[1]!;
     const steadyPer100k = ((after.rss - warm.rss) / Math.max(1, flows - warm.flows)) * 100_000;
+    const space = (bytes: number | undefined) => fmtBytes(bytes ?? 0);
     return {
       rows: [
+        row('Server RSS after start', fmtBytes(atStart.rss), {
+          target: `≤ ${fmtBytes(START_TARGET_BYTES)}`,
+          met: atStart.rss <= START_TARGET_BYTES,
+        }),
         row(`Server RSS after ${fmt(flows)} flows`, `${fmtBytes(after.rss)} (+${fmtBytes(growth)})`, {
           baseline: `after start ${fmtBytes(atStart.rss)}`,
           ratio: `${fmt(after.rss / atStart.rss, 2)}×`,
@@ -55,7 +62,8 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
       notes: [
         `Memory: after ${fmt(warm.flows)} flows RSS was ${fmtBytes(warm.rss)}; from there to ${fmt(flows)} flows it grew ${fmtBytes(after.rss - warm.rss)} ` +
           `(${fmtBytes(steadyPer100k)} per 100 k flows once warm). V8 heap reserved ${fmtBytes(atStart.heapTotal)} → ${fmtBytes(after.heapTotal)} ` +
-          `(+${fmtBytes(after.heapTotal - atStart.heapTotal)} of the +${fmtBytes(growth)} RSS), live heap after a full GC ${fmtBytes(afterGc.heapUsed)} ` +
+          `(+${fmtBytes(after.heapTotal - atStart.heapTotal)} of the +${fmtBytes(growth)} RSS; young generation ${space(atStart.spaces.new_space)} → ${space(after.spaces.new_space)}, ` +
+          `old space ${space(atStart.spaces.old_space)} → ${space(after.spaces.old_space)}), live heap after a full GC ${fmtBytes(afterGc.heapUsed)} ` +
           `(${fmtBytes(atStart.heapUsed)} at start; RSS then ${fmtBytes(afterGc.rss)}).${errors ? ` ${errors} errors during the run.` : ''}` +
           (SERVER_NODE_FLAGS.length ? ` Server ran with ${SERVER_NODE_FLAGS.join(' ')}.` : ''),
       ],

@@ -1,6 +1,7 @@
 // Child process: the KYC-VS server under test, started exactly as production starts it
 // (`startServer(loadConfig(env))`), configured only through its environment.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import { loadConfig } from '../../server/config.ts';
 import { startServer } from '../../server/server.ts';
 
@@ -16,6 +17,8 @@ export interface MemoryReport {
   heapUsed: number;
   external: number;
   arrayBuffers: number;
+  /** Bytes V8 reserved for each space of this thread's heap (new_space: the young generation's semi-spaces). */
+  spaces: Record<string, number>;
 }
 
 /** How long the event loop was blocked between checks: sync work (SQLite, fsync at checkpoints, crypto) shows here. */
@@ -37,7 +40,16 @@ process.on('message', (message: { type?: string; gc?: boolean }) => {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (message.gc && gc) gc();
     const m = process.memoryUsage();
-    process.send!({ type: 'memory', rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers } satisfies MemoryReport);
+    const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size]));
+    process.send!({
+      type: 'memory',
+      rss: m.rss,
+      heapTotal: m.heapTotal,
+      heapUsed: m.heapUsed,
+      external: m.external,
+      arrayBuffers: m.arrayBuffers,
+      spaces,
+    } satisfies MemoryReport);
   } else if (message?.type === 'loop-delay') {
     // The histogram holds the time between the timer's checks; what exceeds the period is the block.
     const ms = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
