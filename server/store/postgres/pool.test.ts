@@ -57,6 +57,27 @@ describe('PostgreSQL pool', () => {
     await pool.end();
   });
 
+  it('a connection that fails the moment it is handed out is answered as unavailable, not a crash', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    const pool = createPool({ url: db.url, size: 1 });
+    // A server shutting down may send its FATAL in the packet of a new connection's ReadyForQuery:
+    // pg emits it right after the pool took its own listener off and before the taker put one on.
+    // The microtask below lands in that gap, ahead of inTransaction's continuation.
+    pool.once('acquire', (client) =>
+      queueMicrotask(() => {
+        const fatal = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+        client.emit('error', fatal);
+        (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+      }),
+    );
+    await assert.rejects(
+      inTransaction(pool, (c) => c.query('SELECT 1')),
+      isUnavailable('database_unavailable'),
+    );
+    assert.equal((await query<{ n: number }>(pool, 'SELECT 1 AS n')).rows[0]!.n, 1, 'the pool opens a new connection');
+    await pool.end();
+  });
+
   it('leaves errors that are not about availability as they are', async () => {
     const db = await createTestDatabase({ migrate: false });
     await db.pool.query('CREATE TABLE u (n integer PRIMARY KEY)');

@@ -42,6 +42,13 @@ export function createPool({ url, size, statementTimeoutMs = 5_000, connectTimeo
   // An idle connection dropped by the server (restart, failover) emits here; without a listener
   // Node would crash the process. The pool has already discarded it: the next query opens a new one.
   pool.on('error', () => {});
+  // A connection is without the pool's listener from the moment it is handed out until its taker
+  // attaches one (inTransaction does, a microtask later). A server shutting down can send its FATAL
+  // in the same packet as the new connection's ReadyForQuery: the parser then emits 'error' inside
+  // that gap, and with no listener the process dies (seen once in the PostgreSQL restart test). A
+  // listener for the connection's whole life closes the gap; the failure still reaches whoever
+  // uses the connection, as its next query's error, and the pool discards the connection on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
