@@ -47,8 +47,9 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     const cpuPerRequest = (cpuSeconds: number, r: LoadResult) => cpuSeconds / r.requests;
     const bareCpu = cpuPerRequest(bare.serverCpuSeconds, bare);
     const cpuRow = (label: string, run: { result: LoadResult; serverCpuSeconds: number }, target: number | null) => {
-      const ratio = cpuPerRequest(run.serverCpuSeconds, run.result) / bareCpu;
-      return row(`${label}: server CPU per request`, `${fmt(cpuPerRequest(run.serverCpuSeconds, run.result) * 1e3, 2)} ms`, {
+      const cpu = cpuPerRequest(run.serverCpuSeconds, run.result);
+      const ratio = cpu / bareCpu;
+      return row(`${label}: server CPU per request`, `${fmt(cpu * 1e3, 2)} ms`, {
         baseline: `bare Express ${fmt(bareCpu * 1e3, 2)} ms`,
         ratio: `${fmt(ratio, 1)}×`,
         ...(target === null ? {} : { target: `≤ ${target}×`, met: ratio <= target }),
@@ -67,10 +68,9 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
         baseline: 'baseline',
       }),
     ];
-    const perRequestCpuMs = (cpu: number, r: LoadResult) => (cpu / r.requests) * 1000;
     const notes = [
-      `Server CPU per request: server-to-server ${fmt(perRequestCpuMs(server.serverCpuSeconds, server.result), 2)} ms, ` +
-        `widget path ${fmt(perRequestCpuMs(widget.serverCpuSeconds, widget.result), 2)} ms ` +
+      `Server CPU per request: server-to-server ${fmt(cpuPerRequest(server.serverCpuSeconds, server.result) * 1e3, 2)} ms, ` +
+        `widget path ${fmt(cpuPerRequest(widget.serverCpuSeconds, widget.result) * 1e3, 2)} ms ` +
         `(${fmt(server.serverCpuSeconds / server.result.seconds, 2)} and ${fmt(widget.serverCpuSeconds / widget.result.seconds, 2)} cores busy); ` +
         `load generator used ${fmt(server.result.loadgenCpuSeconds / server.result.seconds, 2)} / ${fmt(widget.result.loadgenCpuSeconds / widget.result.seconds, 2)} / ${fmt(bare.loadgenCpuSeconds / bare.seconds, 2)} cores (server / widget / bare).`,
     ];

@@ -18,6 +18,7 @@ import { TRANSITIONS, fromStatesSql } from '../server/sessions/transitions.ts';
 import { migrate } from '../server/store/postgres/migrate.ts';
 import { createPool } from '../server/store/postgres/pool.ts';
 import { createScratchDatabase } from '../test-support/postgres-server.ts';
+import { deleteKeysUnder } from '../test-support/redis-keys.ts';
 import { cpuSecondsOf } from './lib/child.ts';
 import { type BenchOptions, type ModuleResult, moduleMain, progress, row } from './lib/report.ts';
 import { fmt, median } from './lib/stats.ts';
@@ -395,12 +396,7 @@ async function measureRedis(seconds: number, clients: number, prefix: string): P
     return { ping: await run((r) => r.ping()), hitAll: await run(hitAll), flowState: await run(flowState) };
   } finally {
     // Every key this run made starts with its prefix; they would expire anyway (TTLs), this is sooner.
-    let cursor = '0';
-    do {
-      const [next, keys] = await probe.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length) await probe.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeysUnder(probe, prefix);
     for (const r of conns) r.disconnect();
     probe.disconnect();
   }

@@ -13,7 +13,7 @@ const SMOKE = { registryRows: 2_000, warmupFlows: 20, flows: { server: 40, widge
 const REQUESTS_PER_FLOW = { server: 2, widget: 4 } as const;
 
 /** Sums and counts of one histogram from a Prometheus text page, by its label set. */
-export function histogramTotals(text: string, name: string): Map<string, { sum: number; count: number }> {
+function histogramTotals(text: string, name: string): Map<string, { sum: number; count: number }> {
   const totals = new Map<string, { sum: number; count: number }>();
   const line = new RegExp(`^${name}_(sum|count)\\{([^}]*)\\} (\\S+)$`, 'gm');
   for (const [, kind, labels, value] of text.matchAll(line)) {

@@ -10,7 +10,7 @@ const bundles = new Map<string, string>();
  * Starts `module` (a TypeScript file) on a worker thread; it reads `data` as `workerData.data`.
  *
  * The thread runs plain JavaScript: the module and everything it imports, bundled into one
- * CommonJS script by esbuild (the compiler tsx itself runs, so nothing new to install), once per
+ * CommonJS script by esbuild (a dependency of its own; tsx and Vite run the same compiler), once per
  * module per process (~60 ms, when the service starts). Node 20 does not carry the main thread's
  * loader into worker threads, and a thread that registered tsx again paid for its own copy of the
  * loader and for the loader's hooks thread: ~29 MB more resident memory per thread than the
