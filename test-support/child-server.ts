@@ -1,14 +1,34 @@
-// The service as its own operating-system process (`node --import tsx server/main.ts`), for tests
-// that must kill it, signal it, read its memory or its real stdout/stderr. It listens on an
-// ephemeral port of 127.0.0.1 and says where on stdout ("KYC-VS service: <url>").
+// The service as its own operating-system process, started as `npm run serve` starts it (plain
+// JavaScript bundled from server/main.ts, no TypeScript loader), for tests that must kill it,
+// signal it, read its memory or its real stdout/stderr. It listens on an ephemeral port of
+// 127.0.0.1 and says where on stdout ("KYC-VS service: <url>").
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleServerEntry } from '../scripts/build-server.ts';
 import { type ApiResponse, type RequestOptions, request, waitFor } from './harness.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+let bundle: Promise<string> | undefined;
+/**
+ * The bundle of the current source, made once per test process in a directory of its own (test
+ * files run in parallel; dist/server/main.js may be older than the source under test).
+ */
+function serverBundle(): Promise<string> {
+  bundle ??= (async () => {
+    // Inside the checkout: the bundle imports packages from node_modules by name.
+    fs.mkdirSync(path.join(REPO_ROOT, 'dist'), { recursive: true });
+    const dir = fs.mkdtempSync(path.join(REPO_ROOT, 'dist', '.test-server-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    const outfile = path.join(dir, 'main.js');
+    await bundleServerEntry(path.join(REPO_ROOT, 'server/main.ts'), outfile);
+    return outfile;
+  })();
+  return bundle;
+}
 const READY = /KYC-VS service: (http:\/\/\S+)/;
 
 /** The same roomy limits as the in-process harness: a test about a quota sets its own knob. */
@@ -93,7 +113,7 @@ export async function spawnServer(options: ChildServerOptions = {}): Promise<Chi
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'server/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), await serverBundle()], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,10 +14,11 @@ export interface SpawnOptions {
   stdoutFile?: string;
 }
 
-/** Starts a TypeScript file as its own Node process (tsx loader) with an IPC channel. */
+/** Starts a file as its own Node process with an IPC channel: TypeScript under the tsx loader, JavaScript as it is. */
 export function spawnTs(file: string, options: SpawnOptions = {}): ChildProcess {
   const out = options.stdoutFile ? fs.openSync(options.stdoutFile, 'a') : 2;
-  const child = spawn(process.execPath, [...(options.execArgv ?? []), '--import', 'tsx', file, ...(options.args ?? [])], {
+  const loader = file.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), ...loader, file, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: options.env ?? process.env,
     stdio: ['ignore', out, 'inherit', 'ipc'],
@@ -34,7 +35,7 @@ export function nextMessage<T extends { type: string }>(child: ChildProcess, typ
       const m = message as { type?: string; error?: string };
       if (m?.type === 'error') {
         cleanup();
-        reject(new Error(`${path.basename(child.spawnargs.find((a) => a.endsWith('.ts')) ?? 'child')}: ${m.error}`));
+        reject(new Error(`${path.basename(child.spawnargs.find((a) => /\.[jt]s$/.test(a)) ?? 'child')}: ${m.error}`));
       } else if (m?.type === type) {
         cleanup();
         resolve(message as T);
