@@ -219,4 +219,15 @@ describe('headers', () => {
       assert.match(res.headers.get('cache-control') ?? '(none)', /no-store/, what);
     }
   });
+
+  test('the loader a host page includes is revalidated, not downloaded again: ETag, then 304 Not Modified', async () => {
+    const first = await fetch(`${server.url}/embed.js`);
+    await first.arrayBuffer();
+    assert.equal(first.status, 200);
+    const etag = first.headers.get('etag');
+    assert.ok(etag, 'embed.js has an ETag');
+    // As a browser revalidates its cached copy (fetch() would otherwise add Cache-Control: no-cache).
+    const again = await fetch(`${server.url}/embed.js`, { headers: { 'If-None-Match': etag, 'Cache-Control': 'max-age=0' } });
+    assert.equal(again.status, 304);
+  });
 });
