@@ -7,7 +7,8 @@
 //   KYCVS_BENCH_LOOKUP_ROWS=10000000 npm run bench -- --only scale     registry lookups at 10 M rows
 //   node --import tsx bench/scale.ts [--smoke] [--lookup-rows=10000000]
 //
-// Every service process is started as production starts it (server/main.ts, KYCVS_WORKERS = 1 or 2);
+// Every service process is started as production starts it (server/main.ts bundled as `npm run serve`
+// runs it, KYCVS_WORKERS = 1 or 2);
 // every store is seeded through openDurableStores (bench/lib/fixture.ts). Scratch databases, Redis
 // keys and child processes are removed on the way out, also on failure. Traffic: 127.0.0.1 only.
 import { once } from 'node:events';
