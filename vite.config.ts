@@ -43,6 +43,8 @@ const embed: UserConfig = {
       formats: ['iife'],
       fileName: () => 'embed.js',
     },
+    // Non-ASCII written as \u escapes: the loader's Hindi label gzips to ~50 B so, ~75 B as UTF-8.
+    rolldownOptions: { output: { charset: 'ascii' } },
   },
 };
 

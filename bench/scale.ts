@@ -403,7 +403,7 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
 
   const notes = [
     `scale: server-to-server flows at ${CONNECTIONS} connections, ${fmt(size.flows)} flows per run after ${fmt(size.warmupFlows)} warm-up, registry of ${fmt(size.flowRegistryRows)}; ` +
-      `service started as `npm run serve` starts it (server/main.ts bundled, KYCVS_WORKERS); load generator and stores on the same ${os.availableParallelism()} cores. ` +
+      `service started as npm run serve starts it (server/main.ts bundled, KYCVS_WORKERS); load generator and stores on the same ${os.availableParallelism()} cores. ` +
       runs
         .map((r) => `${STORE_NAME[r.store]} ×${r.workers}: ${fmt(r.result.flowsPerSecond)} flows/s, p99 ${fmtMs(r.result.latency.p99)}, service CPU ${fmtMs((r.serverCpuSeconds / r.result.requests) * 1000)}/request (${fmt(r.serverCpuSeconds / r.result.seconds, 2)} cores), load generator ${fmt(r.result.loadgenCpuSeconds / r.result.seconds, 2)} cores`)
         .join('; ') +

@@ -29,7 +29,7 @@ test('a host origin not on the allowlist gets no frame and no message', async ({
   const response = await framePage;
   expect(response.status()).toBe(403);
   expect(response.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
-  expect(await outcome).toEqual({ code: 'blocked_origin', message: `${foreign.url} may not embed the verification page` });
+  expect(await outcome).toEqual({ code: 'blocked_origin', message: `${foreign.url} is not allowed` });
   await expect(page.locator('.kyc-vs-modal')).toHaveCount(0);
   expect(await page.evaluate(() => window.seenMessages)).toEqual([]);
 });

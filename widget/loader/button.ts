@@ -23,42 +23,39 @@ export type KycVsButtonAttribute = 'client-id' | 'session-id' | 'lang';
 export function defineButton(verify: (options: VerifyOptions) => Promise<VerifyResult>): void {
   class KycVsButton extends HTMLElement {
     static formAssociated = true;
-    readonly #internals = this.attachInternals();
 
-    connectedCallback(): void {
-      if (this.shadowRoot) return;
+    constructor() {
+      super();
+      const internals = this.attachInternals();
+      const attr = (name: KycVsButtonAttribute) => this.getAttribute(name) ?? undefined;
       const button = document.createElement('button');
       button.type = 'button';
-      button.part.add('button');
+      button.part = 'button';
       const slot = document.createElement('slot');
       slot.textContent = 'Verify vaccination status';
       button.append(slot);
-      button.addEventListener('click', () => void this.#run());
+      button.onclick = async () => {
+        let type: keyof KycVsButtonEventMap = 'kycvs-result';
+        let detail: VerifyResult | KycVsErrorDetail;
+        try {
+          detail = await verify({
+            clientId: attr('client-id') ?? '',
+            sessionId: attr('session-id'),
+            // The property, not the attribute: browsers blank a `nonce` attribute once parsed (nonce hiding).
+            nonce: this.nonce || undefined,
+            lang: attr('lang'),
+          });
+          internals.setFormValue(detail.token);
+          // Lets a host without script style the button once verified: kyc-vs-button:state(verified).
+          internals.states?.add('verified');
+        } catch (error) {
+          type = 'kycvs-error';
+          const { code, message } = error instanceof KycVsError ? error : new KycVsError('failed', String(error));
+          detail = { code, message };
+        }
+        this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+      };
       this.attachShadow({ mode: 'open', delegatesFocus: true }).append(button);
-    }
-
-    async #run(): Promise<void> {
-      const attr = (name: KycVsButtonAttribute) => this.getAttribute(name) ?? undefined;
-      try {
-        const result = await verify({
-          clientId: attr('client-id') ?? '',
-          sessionId: attr('session-id'),
-          // The property, not the attribute: browsers blank a `nonce` attribute once parsed (nonce hiding).
-          nonce: this.nonce || undefined,
-          lang: attr('lang'),
-        });
-        this.#internals.setFormValue(result.token);
-        // Lets a host without script style the button once verified: kyc-vs-button:state(verified).
-        this.#internals.states?.add('verified');
-        this.#emit('kycvs-result', result);
-      } catch (error) {
-        const { code, message } = error instanceof KycVsError ? error : new KycVsError('failed', String(error));
-        this.#emit('kycvs-error', { code, message });
-      }
-    }
-
-    #emit<K extends keyof KycVsButtonEventMap>(type: K, detail: KycVsButtonEventMap[K]['detail']): void {
-      this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
     }
   }
   if (!customElements.get('kyc-vs-button')) customElements.define('kyc-vs-button', KycVsButton);

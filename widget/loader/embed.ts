@@ -16,11 +16,11 @@ export interface KycVsApi {
 // (packages/verifier/src/embed-types.test.ts checks the rest: options, events, attributes).
 
 const script = document.currentScript;
-if (!(script instanceof HTMLScriptElement)) throw new Error('KYC-VS: embed.js needs a classic <script src>');
-const scriptUrl = new URL(script.src);
+if (!(script instanceof HTMLScriptElement)) throw new Error('embed.js needs a classic <script src>');
+const widget = new URL('widget/', script.src);
 
 if (!window.KycVs) {
-  const api: KycVsApi = { verify: (options) => verify(options, scriptUrl), KycVsError };
+  const api: KycVsApi = { verify: (options) => verify(options, widget), KycVsError };
   window.KycVs = api;
   defineButton(api.verify);
 }

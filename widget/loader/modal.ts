@@ -11,31 +11,27 @@
 // a button the citizen is about to press never jumps under the pointer. Narrow or short screens
 // (a phone upright or on its side, 740×360) get the full-screen sheet: every pixel of height goes to
 // the frame, whose consent buttons stay in view (sticky) instead of under the page's fold.
-// One element is both the backdrop and the dialog (the frame is centred in it by `margin:auto`, not
-// flex): the same box in fewer bytes, which every host page loads.
-const STYLES = `:host{all:initial!important}
-div{position:fixed;inset:0;z-index:2147483647;padding-top:8vh;background-color:var(--kycvs-backdrop,rgb(15 23 42/.55))}
-iframe{display:block;width:min(100% - 2rem,max(var(--kycvs-width,440px),320px));margin:auto;height:420px;max-height:calc(92vh - 1rem);border:0;border-radius:clamp(0px,var(--kycvs-radius,12px),24px);background:#fff;box-shadow:0 12px 40px rgb(0 0 0/.35)}
-@media (max-width:600px),(max-height:480px){div{padding-top:0}iframe{width:100%;height:100%!important;max-height:none;border-radius:0}}`;
+// One element is both the backdrop and the dialog (the frame is centred in it by auto side margins,
+// not flex, and held 8vh from the top by its own margin): the same box in fewer bytes, which every
+// host page loads. Colours as hex (#rrggbbaa), for the same bytes.
+const STYLES =
+  ':host{all:initial!important}' +
+  'div{position:fixed;inset:0;z-index:2147483647;background-color:var(--kycvs-backdrop,#0f172a8c)}' +
+  'iframe{display:block;width:min(100% - 2rem,max(var(--kycvs-width,440px),320px));margin:8vh auto 0;height:420px;max-height:calc(92vh - 1rem);border:0;border-radius:clamp(0px,var(--kycvs-radius,12px),24px);background:#fff;box-shadow:0 12px 40px #00000059}' +
+  '@media (max-width:600px),(max-height:480px){iframe{margin:0;width:100%;height:100%!important;max-height:none;border-radius:0}}';
 
 const REMOVE_DELAY_MS = 500;
 
-let sheet: CSSStyleSheet | undefined;
-
-export interface Modal {
-  readonly frame: HTMLIFrameElement;
-  /** The host's brand colour, handed to the frame. */
-  readonly accent: string;
-  setHeight(px: number): void;
-  close(): void;
-}
-
-export function openModal(src: string, label: string, onEscape: () => void): Modal {
+/**
+ * Opens the modal with the frame and returns the frame and the modal's close. A pair, not an object:
+ * its names are the minifier's to shorten, which every host page's download is smaller for.
+ */
+export function openModal(src: string, label: string, onEscape: () => void): [frame: HTMLIFrameElement, close: () => void] {
   const opener = document.activeElement;
   const host = document.createElement('div');
   host.className = 'kyc-vs-modal';
   // Constructed stylesheets, not a <style> element, so hosts with a strict style-src CSP still work.
-  sheet ??= new CSSStyleSheet();
+  const sheet = new CSSStyleSheet();
   sheet.replaceSync(STYLES);
   const root = host.attachShadow({ mode: 'open' });
   root.adoptedStyleSheets = [sheet];
@@ -61,29 +57,25 @@ export function openModal(src: string, label: string, onEscape: () => void): Mod
   pageStyle.overflow = 'hidden';
   document.body.append(host);
 
-  // Key presses inside the frame never reach this document; the frame reports its own Escape.
+  // Key presses inside the frame never reach this document; the frame reports its own Escape. On the
+  // window, which the document's key events bubble to: no `document.` to download.
   const onKey = (event: KeyboardEvent) => {
     if (event.key === 'Escape') onEscape();
   };
-  document.addEventListener('keydown', onKey);
-  const accent = getComputedStyle(host).getPropertyValue('--kycvs-accent').trim();
+  addEventListener('keydown', onKey);
 
-  return {
+  return [
     frame,
-    accent,
-    setHeight(px) {
-      frame.style.height = `${Math.ceil(px)}px`;
-    },
-    close() {
-      document.removeEventListener('keydown', onKey);
+    () => {
+      removeEventListener('keydown', onKey);
       // Hide now, remove a moment later: the click that closed us may still be in flight in the
       // frame's process, and tearing the frame down under it can lose the browser's input ack.
-      dialog.style.display = 'none';
+      dialog.hidden = true;
       setTimeout(() => host.remove(), REMOVE_DELAY_MS);
       for (const el of inerted) el.inert = false;
       pageStyle.overflow = overflow;
       // After the host's own promise handlers have run (they may re-enable the opener).
       if (opener instanceof HTMLElement) setTimeout(() => opener.focus());
     },
-  };
+  ];
 }

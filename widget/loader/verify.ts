@@ -7,17 +7,13 @@ import {
   type VerifyResult,
 } from '../../protocol/messages.ts';
 import { KycVsError } from './errors.ts';
-import { openModal, type Modal } from './modal.ts';
+import { openModal } from './modal.ts';
 
 /**
  * A frame refused by `frame-ancestors` still fires `load` but never says `ready`. The frame posts
  * `ready` before its own load event, so this grace only covers cross-process delivery order.
  */
 const READY_GRACE_MS = 3000;
-
-// The frame's title in each language. Kept here, not imported from the frame's catalogs, so the
-// loader stays a few kilobytes.
-const LABELS: Record<string, string> = { en: 'Vaccination status check', hi: 'टीकाकरण स्थिति जाँच' };
 
 let open = false;
 
@@ -28,36 +24,35 @@ type FieldOf<T> = T extends unknown ? keyof T : never;
  */
 type FrameEventFields = Partial<Record<FieldOf<FrameEvent>, unknown>> & { type?: FrameEvent['type'] };
 
-/** Opens the frame and settles once the citizen shares, refuses, cancels or the frame cannot run. */
-export function verify(options: VerifyOptions, scriptUrl: URL): Promise<VerifyResult> {
+/**
+ * Opens the frame and settles once the citizen shares, refuses, cancels or the frame cannot run.
+ * `widget`: the frame page's URL, next to the loader's own.
+ */
+export function verify(options: VerifyOptions, widget: URL): Promise<VerifyResult> {
   return new Promise<VerifyResult>((resolve, reject) => {
     if (typeof options?.clientId !== 'string' || options.clientId === '') {
-      throw new KycVsError('failed', 'KycVs.verify needs a clientId');
+      throw new KycVsError('failed', 'clientId missing');
     }
-    if (open) throw new KycVsError('failed', 'a verification is already open');
+    if (open) throw new KycVsError('failed', 'already open');
     open = true;
 
-    const src = new URL('widget/', scriptUrl);
-    src.searchParams.set('client_id', options.clientId);
-    src.searchParams.set('origin', location.origin);
-    const serviceOrigin = src.origin;
+    const src = `${widget}?${new URLSearchParams({ client_id: options.clientId, origin: location.origin })}`;
+    const serviceOrigin = widget.origin;
     const lang = (options.lang ?? navigator.language).slice(0, 2);
 
     let port: MessagePort | undefined;
     let readyTimer: ReturnType<typeof setTimeout> | undefined;
 
-    const close = () => {
-      window.removeEventListener('message', onWindowMessage);
-      clearTimeout(readyTimer);
-      port?.close();
-      modal.close();
-      open = false;
-    };
-    // A promise settles once: after the citizen shared, a later cancel or close only closes.
-    // Hosts switch on the code, so the message is the code itself unless it adds a fact.
+    // Every way out closes here. A promise settles once: after the citizen shared, a later cancel or
+    // close only closes. Hosts switch on the code, so the message is the code itself unless it adds
+    // a fact.
     const fail = (code: KycVsErrorCode, message: string = code) => {
       reject(new KycVsError(code, message));
-      close();
+      removeEventListener('message', onWindowMessage);
+      clearTimeout(readyTimer);
+      port?.close();
+      closeModal();
+      open = false;
     };
     const cancel = () => fail('cancelled');
 
@@ -68,7 +63,7 @@ export function verify(options: VerifyOptions, scriptUrl: URL): Promise<VerifyRe
     const onPortMessage = ({ data }: MessageEvent<FrameEventFields | null>) => {
       if (data?.v !== PROTOCOL_VERSION) return;
       const { type, height, token, status, code } = data;
-      if (type === 'kycvs:resize' && typeof height === 'number' && height >= 0) modal.setHeight(height);
+      if (type === 'kycvs:resize' && typeof height === 'number' && height >= 0) frame.style.height = `${Math.ceil(height)}px`;
       // The frame keeps a "done" screen up until the citizen closes it; the host can go on now.
       if (type === 'kycvs:result' && typeof token === 'string' && (status === 0 || status === 1 || status === 2)) {
         resolve({ token, status });
@@ -80,30 +75,38 @@ export function verify(options: VerifyOptions, scriptUrl: URL): Promise<VerifyRe
 
     // Only the handshake uses window messages: from our own frame's window and the service origin.
     const onWindowMessage = (event: MessageEvent) => {
-      const target = modal.frame.contentWindow;
+      const target = frame.contentWindow;
       if (port || !target || event.source !== target || event.origin !== serviceOrigin) return;
       // isReadyMessage's check, written out for the same reason.
       if (event.data?.type !== 'kycvs:ready' || event.data.v !== PROTOCOL_VERSION) return;
       clearTimeout(readyTimer);
-      const channel = new MessageChannel();
-      port = channel.port1;
+      const { port1, port2 } = new MessageChannel();
+      port = port1;
       port.onmessage = onPortMessage;
       const { sessionId, nonce, name, mobile } = options;
-      const init: InitMessage = {
-        type: 'kycvs:init',
-        v: PROTOCOL_VERSION,
-        options: { sessionId, nonce, name, mobile, lang, accent: modal.accent },
-      };
-      target.postMessage(init, serviceOrigin, [channel.port2]);
-      modal.frame.focus();
+      target.postMessage(
+        {
+          type: 'kycvs:init',
+          v: PROTOCOL_VERSION,
+          // Custom properties cross into the modal's shadow tree (`all` does not reset them): the
+          // frame element has the host's value.
+          options: { sessionId, nonce, name, mobile, lang, accent: getComputedStyle(frame).getPropertyValue('--kycvs-accent').trim() },
+        } satisfies InitMessage,
+        serviceOrigin,
+        [port2],
+      );
+      frame.focus();
     };
 
-    window.addEventListener('message', onWindowMessage);
-    const modal: Modal = openModal(src.href, LABELS[lang] ?? LABELS.en!, cancel);
-    modal.frame.onload = () => {
+    addEventListener('message', onWindowMessage);
+    // The frame's title in its language, written here, not imported from the frame's catalogs: the
+    // loader stays small (the build writes the Hindi as \u escapes, vite.config.ts).
+    const label = lang === 'hi' ? 'टीकाकरण स्थिति जाँच' : 'Vaccination status check';
+    const [frame, closeModal] = openModal(src, label, cancel);
+    frame.onload = () => {
       if (port) return;
       readyTimer = setTimeout(
-        () => fail('blocked_origin', `${location.origin} may not embed the verification page`),
+        () => fail('blocked_origin', `${location.origin} is not allowed`),
         READY_GRACE_MS,
       );
     };
