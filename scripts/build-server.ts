@@ -49,6 +49,17 @@ export async function bundleServerEntry(entry: string, outfile: string): Promise
 
 export const SERVER_BUNDLE = path.join(REPO_ROOT, 'dist/server/main.js');
 
+const madeHere = new Map<string, Promise<string>>();
+/** `outfile`, bundled from `entry` once per process (tests and benches start the current source, not an older build). */
+export function bundleOnce(entry: string, outfile: string): Promise<string> {
+  let made = madeHere.get(outfile);
+  if (!made) {
+    made = bundleServerEntry(entry, outfile).then(() => outfile);
+    madeHere.set(outfile, made);
+  }
+  return made;
+}
+
 if (process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url) {
   await bundleServerEntry(path.join(REPO_ROOT, 'server/main.ts'), SERVER_BUNDLE);
   console.log(`built ${path.relative(REPO_ROOT, SERVER_BUNDLE)}`);

@@ -7,27 +7,25 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleServerEntry } from '../scripts/build-server.ts';
+import { bundleOnce } from '../scripts/build-server.ts';
 import { type ApiResponse, type RequestOptions, request, waitFor } from './harness.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-let bundle: Promise<string> | undefined;
+let bundleDir: string | undefined;
 /**
- * The bundle of the current source, made once per test process in a directory of its own (test
- * files run in parallel; dist/server/main.js may be older than the source under test).
+ * The bundle of the current source, in a directory of this test process's own (test files run in
+ * parallel; dist/server/main.js may be older than the source under test).
  */
 function serverBundle(): Promise<string> {
-  bundle ??= (async () => {
+  if (!bundleDir) {
     // Inside the checkout: the bundle imports packages from node_modules by name.
     fs.mkdirSync(path.join(REPO_ROOT, 'dist'), { recursive: true });
     const dir = fs.mkdtempSync(path.join(REPO_ROOT, 'dist', '.test-server-'));
     process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    const outfile = path.join(dir, 'main.js');
-    await bundleServerEntry(path.join(REPO_ROOT, 'server/main.ts'), outfile);
-    return outfile;
-  })();
-  return bundle;
+    bundleDir = dir;
+  }
+  return bundleOnce(path.join(REPO_ROOT, 'server/main.ts'), path.join(bundleDir, 'main.js'));
 }
 const READY = /KYC-VS service: (http:\/\/\S+)/;
 

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SERVER_BUNDLE, bundleServerEntry } from '../../scripts/build-server.ts';
+import { SERVER_BUNDLE, bundleOnce } from '../../scripts/build-server.ts';
 import { REPO_ROOT, cpuSecondsOf, descendantPids, nextMessage, profileFlags, rssOf, spawnTs, stopChild, terminate, waitForLine } from './child.ts';
 import { type FlowFixture, type StoreKind, prepareFlowFixture } from './fixture.ts';
 import type { LoopDelayReport, MemoryReport, ServerReady } from './kycvs-server.ts';
@@ -75,17 +75,10 @@ const KYCVS_SERVER = path.join(REPO_ROOT, 'bench/lib/kycvs-server.ts');
 const BARE_EXPRESS = path.join(REPO_ROOT, 'bench/lib/bare-express.ts');
 const SERVICE_MAIN = path.join(REPO_ROOT, 'server/main.ts');
 
-const bundles = new Map<string, Promise<string>>();
-/** The service runs as production runs it, plain JavaScript (`npm run build:server`), bundled from the current source once per bench process. */
-function bundled(entry: string): Promise<string> {
-  let made = bundles.get(entry);
-  if (!made) {
-    const outfile = entry === SERVICE_MAIN ? SERVER_BUNDLE : path.join(REPO_ROOT, 'dist/bench', `${path.basename(entry, '.ts')}.js`);
-    made = bundleServerEntry(entry, outfile).then(() => outfile);
-    bundles.set(entry, made);
-  }
-  return made;
-}
+/** The service runs as production runs it: plain JavaScript (`npm run build:server`) bundled from the current source. */
+const bundled = (entry: string): Promise<string> =>
+  bundleOnce(entry, entry === SERVICE_MAIN ? SERVER_BUNDLE : path.join(REPO_ROOT, 'dist/bench', `${path.basename(entry, '.ts')}.js`));
+
 /** What server/main.ts prints once every worker listens. */
 const MAIN_BANNER = /KYC-VS service: (http:\/\/\S+)/;
 
