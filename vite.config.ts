@@ -10,9 +10,29 @@ import { defineConfig, type Plugin, type UserConfig } from 'vite';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+/** Where the service serves the frame page and its assets (server/http/widget-routes.ts). */
+const FRAME_BASE = '/widget/';
+
+/**
+ * The frame's entry runs first and loads the app (Lit, the steps) once the server's first step is
+ * painted (widget/frame/main.ts); the page fetches the app meanwhile, so that it is ready by then.
+ */
+const appPreload: Plugin = {
+  name: 'kycvs-app-preload',
+  transformIndexHtml: {
+    order: 'post',
+    handler: (_html, { chunk }) =>
+      (chunk?.dynamicImports ?? []).map((file) => ({
+        tag: 'link',
+        attrs: { rel: 'modulepreload', crossorigin: true, href: `${FRAME_BASE}${file}` },
+        injectTo: 'head' as const,
+      })),
+  },
+};
+
 const frame: UserConfig = {
   root: here('widget/frame'),
-  base: '/widget/',
+  base: FRAME_BASE,
   build: {
     outDir: here('dist/widget'),
     emptyOutDir: true,
@@ -20,6 +40,7 @@ const frame: UserConfig = {
     // Browsers that run the frame (custom elements, private fields) all support modulepreload.
     modulePreload: { polyfill: false },
   },
+  plugins: [appPreload],
 };
 
 /** The loader's types (the verifier package's embed.d.ts) go out next to it: the service serves both. */

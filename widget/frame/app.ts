@@ -1,13 +1,14 @@
-import { html, render, type TemplateResult } from 'lit';
+import { html, nothing, render, type PropertyValues, type TemplateResult } from 'lit';
 import { MAX_NAMES_PER_MOBILE, NAME_TRIES_PER_SESSION } from '../../protocol/api.ts';
 import type { FramePageConfig } from '../../protocol/messages.ts';
 import { loadCatalog, pickLang, type Lang } from '../i18n/index.ts';
 import { inLang, sentenceWith } from './client-text.ts';
 import { rememberedLang } from './language-switch.ts';
-import { connectToParent, pageChannel, type ParentChannel } from './channel.ts';
+import { pageChannel, type ParentChannel } from './channel.ts';
 import { Flow, type Alert, type Correction, type Step } from './flow.ts';
 import { LightElement } from './light-element.ts';
 import { showEnding } from './link-ending.ts';
+import { shell } from './markup.ts';
 import type { SendDetail } from './steps/details-step.ts';
 import './steps/consent-step.ts';
 import './steps/correction-step.ts';
@@ -48,15 +49,23 @@ export class KycVsApp extends LightElement {
   #focusedAlert: Alert | null = null;
   #heightFrozen = false;
   #reportedHeight = -1;
+  /**
+   * The first step as the server sent it (prerender.ts): on screen, typed into, before this script
+   * ran. It stays until the flow has a step of its own to show, then gives way in one update.
+   */
+  readonly #prerendered: ChildNode[] = [...this.childNodes];
+  /** The field the citizen was in when the server's step gave way, to be in again. */
+  #carriedFocus: { id: string; start: number | null; end: number | null } | null = null;
 
-  async boot(config: FramePageConfig): Promise<void> {
+  /** `parent`: the handshake with the parent, begun by main.ts (undefined for a page that has none). */
+  async boot(config: FramePageConfig, parent: Promise<ParentChannel> | undefined): Promise<void> {
     if (!config.ok) return this.#endEarly(config.error);
     let channel: ParentChannel;
     try {
       // The verification link's own page has no parent: its posts end the page itself.
       channel = config.standalone
         ? pageChannel({ sessionId: config.sessionId, lang: config.lang }, (ending) => void showEnding(this, this.#flow, ending))
-        : await connectToParent(config.parentOrigin);
+        : await (parent ?? Promise.reject(new Error('not_framed')));
     } catch {
       return this.#endEarly('not_framed');
     }
@@ -151,6 +160,26 @@ export class KycVsApp extends LightElement {
     this.#channel?.post({ type: 'kycvs:resize', height });
   }
 
+  protected override update(changed: PropertyValues): void {
+    const takingOver = this.#flow.step !== 'starting' && this.#prerendered.length > 0;
+    if (takingOver) this.#carryOver();
+    super.update(changed);
+    // In the same task as the render that replaces them: no frame shows both, or neither.
+    if (takingOver) for (const node of this.#prerendered.splice(0)) node.remove();
+  }
+
+  /** What the citizen did in the server's step before this script ran: typed values, and where the caret was. */
+  #carryOver(): void {
+    const typed = (name: string) => this.querySelector<HTMLInputElement>(`input[name="${name}"]`)?.value ?? '';
+    const { prefill } = this.#flow;
+    this.#flow.prefill = { mobile: typed('mobile') || prefill.mobile, name: typed('name') || prefill.name };
+    const active = document.activeElement;
+    if (active && active !== this && this.contains(active) && active.id) {
+      const input = active instanceof HTMLInputElement ? active : null;
+      this.#carriedFocus = { id: active.id, start: input?.selectionStart ?? null, end: input?.selectionEnd ?? null };
+    }
+  }
+
   protected override async updated(): Promise<void> {
     const { step, alert } = this.#flow;
     if (step !== this.#focusedStep) {
@@ -166,7 +195,15 @@ export class KycVsApp extends LightElement {
         this.#reportHeight(await this.#frozenHeight(current));
         this.#heightFrozen = true;
       }
-      current?.focusStart();
+      const carried = this.#carriedFocus;
+      this.#carriedFocus = null;
+      const again = carried && document.getElementById(carried.id);
+      if (carried && again instanceof HTMLElement) {
+        again.focus();
+        if (again instanceof HTMLInputElement && carried.start !== null) again.setSelectionRange(carried.start, carried.end ?? carried.start);
+      } else {
+        current?.focusStart();
+      }
     } else if (alert?.field && alert !== this.#focusedAlert) {
       this.#focusedAlert = alert;
       this.querySelector<HTMLInputElement>(`input[name="${alert.field}"]`)?.focus();
@@ -216,7 +253,7 @@ export class KycVsApp extends LightElement {
         return html`<kycvs-correction-step data-step .t=${t} .correction=${this.#flow.correction} .busy=${busy}
           .invalid=${invalid}></kycvs-correction-step>`;
       case 'done':
-        return html`<kycvs-end-step data-step .t=${t} .heading=${t.doneHeading} .text=${sentenceWith(t.doneText, inLang(client.name, client.nameLang, this.#flow.lang))}
+        return html`<kycvs-end-step data-step .t=${t} .heading=${t.doneHeading} .text=${sentenceWith(html, t.doneText, inLang(html, client.name, client.nameLang, this.#flow.lang))}
           .shared=${shared} .closable=${true}></kycvs-end-step>`;
       case 'ended':
         return html`<kycvs-end-step data-step .t=${t} .heading=${t.errorHeading} .text=${ended?.text ?? ''}
@@ -227,22 +264,19 @@ export class KycVsApp extends LightElement {
   }
 
   protected override render() {
-    const { t, client, alert, notice } = this.#flow;
-    return html`
-      ${client.name
-        ? html`<header class="header">
-            <kycvs-language-switch .t=${t} .current=${this.#flow.lang}></kycvs-language-switch>
-            <p class="asker">${sentenceWith(t.asks, inLang(client.name, client.nameLang, this.#flow.lang))}</p>
-            <p class="purpose">${t.purpose}: ${inLang(client.purpose, client.purposeLang, this.#flow.lang)}</p>
-          </header>`
-        : ''}
-      <main>
-        <p id="kycvs-alert" class="alert" role="alert">${alert?.text ?? ''}</p>
-        <p class="notice" role="status">${notice}</p>
-        ${this.#step()}
-        ${client.name ? html`<p class="privacy">${t.privacy(client.name, this.#flow.issuer)}</p>` : ''}
-      </main>
-    `;
+    const { t, step, client, alert, notice, lang, issuer } = this.#flow;
+    // The server's first step stays on screen until the flow has one of its own to show (update).
+    if (step === 'starting' && this.#prerendered.length) return nothing;
+    return shell(html, {
+      t,
+      client,
+      lang,
+      issuer,
+      alert: alert?.text ?? '',
+      notice,
+      languageSwitch: html`<kycvs-language-switch .t=${t} .current=${lang}></kycvs-language-switch>`,
+      step: this.#step(),
+    });
   }
 }
 

@@ -1,9 +1,10 @@
 // Who asks and why, in the page's language where the verifier registered it; English otherwise,
-// marked as English so a screen reader reads it with an English voice inside a Hindi page.
-import { html, type TemplateResult } from 'lit';
+// marked as English so a screen reader reads it with an English voice inside a Hindi page. No Lit
+// here: the server renders the first step with these too (markup.ts), each caller passing its `html`.
 import type { PublicClient } from '../../protocol/api.ts';
 import type { LangCode } from '../../protocol/languages.ts';
 import type { ClientTextsByLang } from '../../protocol/messages.ts';
+import type { Html } from './markup.ts';
 
 export interface ShownClient {
   name: string;
@@ -37,14 +38,14 @@ export function clientFromSession(client: PublicClient): ShownClient {
 }
 
 /** `text`, wrapped with its own `lang` when it is not in the page's. */
-export function inLang(text: string, textLang: LangCode | undefined, pageLang: string): TemplateResult | string {
+export function inLang<R>(html: Html<R>, text: string, textLang: LangCode | undefined, pageLang: string): R | string {
   return textLang && textLang !== pageLang ? html`<span lang=${textLang}>${text}</span>` : text;
 }
 
 const SLOT = '\u0000';
 
 /** A catalog sentence with a part (e.g. a marked name) in place of its argument. */
-export function sentenceWith(sentence: (part: string) => string, part: TemplateResult | string): TemplateResult {
+export function sentenceWith<R>(html: Html<R>, sentence: (part: string) => string, part: R | string): R {
   const [before = '', after = ''] = sentence(SLOT).split(SLOT);
   return html`${before}${part}${after}`;
 }

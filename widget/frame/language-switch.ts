@@ -1,6 +1,7 @@
 import { html, nothing } from 'lit';
 import { LANGS, type Lang } from '../i18n/index.ts';
 import { LightElement } from './light-element.ts';
+import { languageList } from './markup.ts';
 
 const REMEMBERED = 'kycvs-lang';
 
@@ -39,12 +40,7 @@ export class LanguageSwitch extends LightElement {
 
   protected override render() {
     if (!this.t || LANGS.length < 2) return nothing;
-    return html`
-      <label for="kycvs-lang">${this.t.language}</label>
-      <select id="kycvs-lang" @change=${this.#change}>
-        ${LANGS.map(({ code, name }) => html`<option value=${code} lang=${code} ?selected=${code === this.current}>${name}</option>`)}
-      </select>
-    `;
+    return languageList(html, { t: this.t, current: this.current, langs: LANGS, onChange: (event) => this.#change(event) });
   }
 }
 

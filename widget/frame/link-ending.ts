@@ -16,20 +16,20 @@ interface Shown {
 
 export async function showEnding(app: HTMLElement, { t, client, lang }: Shown, ending: Ending): Promise<void> {
   // The verifier's name, marked English where it has no text in the page's language (as in the frame).
-  const name = inLang(client.name, client.nameLang, lang);
+  const name = inLang(html, client.name, client.nameLang, lang);
   const [heading, text] =
     ending.type === 'kycvs:result'
-      ? [t.doneHeading, sentenceWith(t.linkDone, name)]
+      ? [t.doneHeading, sentenceWith(html, t.linkDone, name)]
       : ending.type === 'kycvs:deny'
-        ? [t.linkDeniedHeading, sentenceWith(t.linkDenied, name)]
-        : [t.linkEndedHeading, sentenceWith(t.linkEnded, name)];
+        ? [t.linkDeniedHeading, sentenceWith(html, t.linkDenied, name)]
+        : [t.linkEndedHeading, sentenceWith(html, t.linkEnded, name)];
   const shared = ending.type === 'kycvs:result' ? ending.status : undefined;
   const page = document.createElement('div');
   page.className = 'ending';
   render(
     html`<header class="header">
-        <p class="asker">${sentenceWith(t.asks, name)}</p>
-        <p class="purpose">${t.purpose}: ${inLang(client.purpose, client.purposeLang, lang)}</p>
+        <p class="asker">${sentenceWith(html, t.asks, name)}</p>
+        <p class="purpose">${t.purpose}: ${inLang(html, client.purpose, client.purposeLang, lang)}</p>
       </header>
       <main>
         <kycvs-end-step .t=${t} .heading=${heading} .text=${text} .shared=${shared} .closable=${false}></kycvs-end-step>

@@ -38,7 +38,7 @@ export class ConsentStep extends LightElement {
     const off = !this.#guard.armed;
     return html`
       <h2 tabindex="-1">${t.consentHeading}</h2>
-      <p>${sentenceWith((client) => t.consentIntro(client, this.issuer), inLang(this.client.name, this.client.nameLang, this.pageLang))}</p>
+      <p>${sentenceWith(html, (client) => t.consentIntro(client, this.issuer), inLang(html, this.client.name, this.client.nameLang, this.pageLang))}</p>
       <p class="fact">${t.consentWhat}</p>
       <p>${t.consentNothingElse}</p>
       <div class="actions sticky">

@@ -1,5 +1,6 @@
-import { html } from 'lit';
+import { html, nothing } from 'lit';
 import { LightElement } from '../light-element.ts';
+import { detailsForm } from '../markup.ts';
 import { normaliseMobile } from '../mobile.ts';
 import type { Field } from '../flow.ts';
 
@@ -37,29 +38,10 @@ export class DetailsStep extends LightElement {
   }
 
   protected override render() {
-    const { t } = this;
-    return html`
-      <form novalidate @submit=${this.#submit}>
-        <h2 tabindex="-1">${t.detailsHeading}</h2>
-        <p class="hint">${t.detailsHint}</p>
-        <div class="field">
-          <label for="kycvs-mobile">${t.mobileLabel}</label>
-          <input id="kycvs-mobile" name="mobile" type="tel" inputmode="numeric" autocomplete="tel-national"
-            maxlength="16" required .value=${this.mobile} aria-invalid=${this.invalid === 'mobile'}
-            aria-describedby="kycvs-alert" />
-        </div>
-        <div class="field">
-          <label for="kycvs-name">${t.nameLabel}</label>
-          <input id="kycvs-name" name="name" autocomplete="name" maxlength="100" required .value=${this.name}
-            aria-invalid=${this.invalid === 'name'} aria-describedby="kycvs-name-hint kycvs-alert" />
-          <p id="kycvs-name-hint" class="hint">${t.nameHint}</p>
-        </div>
-        <div class="actions">
-          <button class="primary" type="submit" ?disabled=${this.busy}>${t.sendOtp}</button>
-          <button type="button" @click=${() => this.emit('kycvs-cancel')}>${t.cancel}</button>
-        </div>
-      </form>
-    `;
+    const { t, mobile, name, busy, invalid } = this;
+    // The server's copy (prerender.ts), upgraded when this module loads: its form is already there.
+    if (!t) return nothing;
+    return detailsForm(html, { t, mobile, name, busy, invalid, onSubmit: (event) => this.#submit(event), onCancel: () => this.emit('kycvs-cancel') });
   }
 }
 
