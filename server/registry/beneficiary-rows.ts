@@ -16,15 +16,3 @@ export interface BeneficiaryInput {
 export interface NamedBeneficiary extends BeneficiaryInput {
   nameKey: string;
 }
-
-/** Valid rows in columns, mobiles already hashed (16 bytes each, in order), with their CSV line numbers. */
-export interface StagedRows {
-  lines: number[];
-  ids: string[];
-  mobileHashes: Buffer;
-  names: string[];
-  nameKeys: string[];
-  vaccines: (string | null)[];
-  doses: number[];
-  lastDoseDates: (string | null)[];
-}

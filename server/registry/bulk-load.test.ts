@@ -20,7 +20,7 @@ import { syntheticRegistryCsv } from './synthetic.ts';
 
 const HEADER = CSV_HEADER.join(',');
 const KEY = Buffer.alloc(32, 9);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kycvs-bulk-'));
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kycvs-bulk-test-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 let dbSeq = 0;
 const freshDb = () => openDatabase(path.join(dir, `r${++dbSeq}.sqlite`));
@@ -79,12 +79,12 @@ describe('bulk import', () => {
     const read = await readCsvInParts(Readable.from(chunks), {
       schedule: { COVAXIN: 2 },
       today: '2024-06-30',
-      mobileKey: KEY,
+      staging: { mobileKey: KEY, sink: { kind: 'copy' }, counters: null },
       partBytes: 1024,
       onInvalid: (line, reason) => assert.fail(`line ${line}: ${reason}`),
-      onRows: async (rows) => {
+      onPart: async (part) => {
         parts++;
-        staged += rows.lines.length;
+        staged += part.rows;
       },
     });
     assert.equal(read, 400);
@@ -160,25 +160,29 @@ describe('bulk import', () => {
     db.close();
   });
 
-  test('a process killed at any moment of a bulk import leaves the registry as before or fully imported, with its index', async (t) => {
+  test('a process killed at any moment of a bulk import leaves the registry as before or fully imported, with its index; the next bulk load removes its staging files', async (t) => {
     const ROWS = 200_000;
     const file = path.join(dir, 'big.csv');
     fs.writeFileSync(file, [...syntheticRegistryCsv(ROWS, 3)].join(''));
     const repo = fileURLToPath(new URL('../../', import.meta.url));
     const seen: string[] = [];
-    // Staging writes only the temp schema; the registry's WAL grows only while the final transaction writes.
+    const killed: number[] = [];
+    const dataDirs: string[] = [];
+    // Staging writes only the parsing threads' own files; the registry's WAL grows only while the final transaction writes.
     const moments: [string, (wal: number, ms: number) => boolean][] = [
       ['while staging', (_wal, ms) => ms >= 1200],
       ['while committing (WAL past 1 MB)', (wal) => wal > 1 << 20],
     ];
     for (const [moment, killNow] of moments) {
       const dataDir = path.join(dir, `killed-${seen.length}`);
+      dataDirs.push(dataDir);
       const wal = path.join(dataDir, 'kycvs.sqlite-wal');
       const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'registry', 'import', '--bulk', file], {
         cwd: repo,
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, KYCVS_DATA_DIR: dataDir },
         stdio: 'ignore',
       });
+      killed.push(child.pid!);
       let exitCode: number | null = null;
       child.once('exit', (code) => (exitCode = code ?? -1));
       const started = performance.now();
@@ -197,5 +201,14 @@ describe('bulk import', () => {
       db.close();
     }
     t.diagnostic(`killed bulk imports: ${seen.join('; ')}`);
+    // Their staging files (health data, beside the registry's file) go when the next bulk load there starts.
+    const staging = () => dataDirs.flatMap((d) => fs.readdirSync(d).filter((name) => killed.some((pid) => name.startsWith(`kycvs-bulk-${pid}-`))));
+    t.diagnostic(`staging directories left by the killed imports: ${staging().length}`);
+    for (const dataDir of dataDirs) {
+      const db = openDatabase(path.join(dataDir, 'kycvs.sqlite'));
+      sqliteRegistry(db, KEY).bulkLoad().discard();
+      db.close();
+    }
+    assert.deepEqual(staging(), []);
   });
 });

@@ -1,19 +1,27 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { Db } from '../store/database.ts';
-import { MobilePrefixCounts } from './staged-counts.ts';
+import { ensurePrivateFile } from '../store/private-files.ts';
 import { BENEFICIARY_COLUMNS, MAX_BENEFICIARIES_PER_MOBILE, MOBILE_FULL_REASON, ON_ID_CONFLICT_UPDATE } from './beneficiaries-table.ts';
-import type { StagedRows } from './beneficiary-rows.ts';
-import { MOBILE_HASH_BYTES, type MobileHasher } from './mobile-hash.ts';
+import { PARSERS } from './csv-parallel.ts';
+import type { MobileHasher } from './mobile-hash.ts';
 import { MobileOccupancy } from './mobile-limit.ts';
+import { MobilePrefixCounts, SeenIds } from './staged-counts.ts';
+import { PartLines, SQLITE_STAGING_TABLE, type StagedPart, type Staging } from './staging-rows.ts';
 
 /**
- * A large import for a registry that is not taking traffic: rows are staged where nobody sees
- * them, then `commit` applies the per-mobile limit to all of them at once, exactly as row-by-row
- * upserts in line order would (later lines lose), and writes the rest in one transaction.
+ * A large import for a registry that is not taking traffic: the parsing threads stage the rows
+ * where nobody sees them (`staging`), the load learns of each part in file order (`stage`), then
+ * `commit` applies the per-mobile limit to all of them at once, exactly as row-by-row upserts in
+ * line order would (later lines lose), and writes the rest in one transaction.
  */
 export interface BulkLoad {
-  /** The key mobiles are hashed with: the bulk reader hashes them on its own thread. */
-  readonly mobileKey: Buffer;
-  stage(rows: StagedRows): Promise<void>;
+  /** What the parsing threads need to stage rows: the mobile key, where rows go, the counters they keep. */
+  readonly staging: Staging;
+  stage(part: StagedPart): Promise<void>;
   /** Writes every staged row the limit allows, atomically, then reports each refused line in order; ends the load. Returns rows written. */
   commit(onRefused: (line: number, reason: string) => void): Promise<number>;
   /** Abandons the load before commit (the import failed): drops what was staged. */
@@ -33,90 +41,100 @@ export class BulkLoadError extends Error {
  */
 const REBUILD_WHEN_STAGED_PER_EXISTING = 1 / 10;
 
-/** Rows per staging INSERT: one statement step per 64 rows instead of one per row. */
-const ROWS_PER_INSERT = 64;
-const STAGING_COLUMNS = 8;
-/** The staging table's page cache, KiB as SQLite takes it (negative). */
-const STAGING_CACHE_KIB = -64 * 1024;
-
-// Connections with a staging table in use: there is one temp schema per connection.
+// Connections a bulk load is using: its staging files are attached to it under fixed names.
 const busy = new WeakSet<Db>();
 
 /**
- * SQLite bulk load. Staging lives in the connection's temp schema, so staging takes no lock on
- * the registry and a crash leaves nothing behind. `commit` is one IMMEDIATE transaction: other
- * processes read the previous registry (WAL) until it commits, indexes included, and their writes
- * wait for it (busy_timeout) — a long commit makes them fail, hence "not taking traffic".
+ * Staging files hold health data, so they live where the registry does: in a private directory
+ * (0700, files 0600) next to the registry's file (the system's temp dir for an in-memory one),
+ * sized for the registry and not a shared /tmp. Named after the process: a process killed
+ * mid-import leaves its directory, and the next bulk load removes those of processes no longer running.
+ */
+const STAGING_DIR = 'kycvs-bulk-';
+/** A staging directory's name: its process id, then mkdtemp's suffix. */
+const STAGING_DIR_NAME = /^kycvs-bulk-(\d+)-[\w]{6}$/;
+const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+
+/** Where a load on `db` stages: beside its file. */
+function stagingRoot(db: Db): string {
+  return db.memory || db.name === '' ? os.tmpdir() : path.dirname(path.resolve(db.name));
+}
+
+function removeAbandonedStaging(root: string): void {
+  for (const name of fs.readdirSync(root)) {
+    const pid = Number(STAGING_DIR_NAME.exec(name)?.[1]);
+    if (!pid || pid === process.pid || running(pid)) continue;
+    try {
+      fs.rmSync(path.join(root, name), { recursive: true, force: true });
+    } catch {
+      // Another user's: not this process's to remove.
+    }
+  }
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * SQLite bulk load. Each parsing thread stages its rows into a SQLite file of its own (no lock on
+ * the registry, nothing done per row on this thread); `commit` attaches them to the connection and
+ * is one IMMEDIATE transaction: other processes read the previous registry (WAL) until it commits,
+ * indexes included, and their writes wait for it (busy_timeout) — a long commit makes them fail,
+ * hence "not taking traffic".
  */
 export class SqliteBulkLoad implements BulkLoad {
+  readonly staging: Staging;
   readonly #db: Db;
-  readonly #hasher: MobileHasher;
-  readonly #insertOne;
-  readonly #insertMany;
-  readonly #values = new Array<unknown>(ROWS_PER_INSERT * STAGING_COLUMNS);
+  readonly #dir: string;
+  readonly #files: string[];
   /**
-   * Staged rows per 3-byte prefix of the mobile hash, saturating at 255. No mobile has more staged
-   * rows than its prefix, so into an empty registry only mobiles under a prefix counting more than
-   * 6 can be refused: the limit looks at those rows only, or at none.
+   * Staged rows per 3-byte prefix of the mobile hash. No mobile has more staged rows than its
+   * prefix, so into an empty registry only mobiles under a prefix counting more than 6 can be
+   * refused: the limit looks at those rows only, or at none.
    */
   readonly #perPrefix = new MobilePrefixCounts();
-  readonly #tempPragmas: { cache_size: unknown; journal_mode: unknown };
+  readonly #lines = new PartLines();
+  /** Ids the parsing threads found staged more than once (and a few staged once: SeenIds). */
+  readonly #repeated = new Set<string>();
+  #attached = 0;
   #staged = 0;
   #open = true;
 
   constructor(db: Db, hasher: MobileHasher) {
     if (busy.has(db)) throw new BulkLoadError('bulk_load_busy', 'a bulk load is already running on this connection');
+    const root = stagingRoot(db);
+    removeAbandonedStaging(root);
     this.#db = db;
-    this.#hasher = hasher;
-    db.exec(`DROP TABLE IF EXISTS temp.bulk_staging;
-      CREATE TEMP TABLE bulk_staging (
-        line INTEGER PRIMARY KEY, id TEXT NOT NULL, mobile_hash BLOB NOT NULL, name TEXT NOT NULL,
-        name_key TEXT NOT NULL, vaccine TEXT, doses INTEGER NOT NULL, last_dose_date TEXT
-      ) STRICT`);
+    this.#dir = fs.mkdtempSync(path.join(root, `${STAGING_DIR}${process.pid}-`));
     busy.add(db);
-    // Staging is thrown away on any failure, so its writes need no rollback journal, and a
-    // cache as large as the registry's keeps it off the temp file until it outgrows 64 MiB
-    // (better-sqlite3's default for temp is 16 MB). Restored by discard().
-    this.#tempPragmas = { cache_size: db.pragma('temp.cache_size', { simple: true }), journal_mode: db.pragma('temp.journal_mode', { simple: true }) };
-    db.pragma(`temp.cache_size = ${STAGING_CACHE_KIB}`);
-    db.pragma('temp.journal_mode = OFF');
-    const tuple = `(${Array(STAGING_COLUMNS).fill('?').join(', ')})`;
-    this.#insertOne = db.prepare(`INSERT INTO temp.bulk_staging VALUES ${tuple}`);
-    this.#insertMany = db.prepare(`INSERT INTO temp.bulk_staging VALUES ${Array(ROWS_PER_INSERT).fill(tuple).join(', ')}`);
+    this.#files = Array.from({ length: PARSERS }, (_, i) => path.join(this.#dir, `staging-${i}.sqlite`));
+    try {
+      for (const file of this.#files) {
+        ensurePrivateFile(file);
+        const staging = new Database(file);
+        // Large pages: the commit reads each file through once, a tenth faster than in 4 KiB pages.
+        staging.pragma('page_size = 65536');
+        staging.exec(SQLITE_STAGING_TABLE);
+        staging.close();
+      }
+    } catch (err) {
+      this.discard();
+      throw err;
+    }
+    this.staging = { mobileKey: hasher.key, sink: { kind: 'sqlite', files: this.#files, driver }, counters: { prefixCounts: this.#perPrefix.buffer, seenIds: new SeenIds().buffer } };
   }
 
-  get mobileKey(): Buffer {
-    return this.#hasher.key;
-  }
-
-  async stage(rows: StagedRows): Promise<void> {
+  async stage(part: StagedPart): Promise<void> {
     this.#check();
-    const n = rows.lines.length;
-    const values = this.#values;
-    this.#perPrefix.add(rows);
-    const put = (row: number, at: number) => {
-      values[at] = rows.lines[row];
-      values[at + 1] = rows.ids[row];
-      values[at + 2] = rows.mobileHashes.subarray(row * MOBILE_HASH_BYTES, (row + 1) * MOBILE_HASH_BYTES);
-      values[at + 3] = rows.names[row];
-      values[at + 4] = rows.nameKeys[row];
-      values[at + 5] = rows.vaccines[row];
-      values[at + 6] = rows.doses[row];
-      values[at + 7] = rows.lastDoseDates[row];
-    };
-    // Writes only the temp schema: no lock on the registry, so the server is not held up.
-    this.#db.transaction(() => {
-      let row = 0;
-      for (; row + ROWS_PER_INSERT <= n; row += ROWS_PER_INSERT) {
-        for (let i = 0; i < ROWS_PER_INSERT; i++) put(row + i, i * STAGING_COLUMNS);
-        this.#insertMany.run(values);
-      }
-      for (; row < n; row++) {
-        put(row, 0);
-        this.#insertOne.run(values.slice(0, STAGING_COLUMNS));
-      }
-    })();
-    this.#staged += n;
+    this.#lines.record(part.seq, part.linesBefore);
+    for (const id of part.repeatedIds) this.#repeated.add(id);
+    this.#staged += part.rows;
   }
 
   async commit(onRefused: (line: number, reason: string) => void): Promise<number> {
@@ -124,32 +142,57 @@ export class SqliteBulkLoad implements BulkLoad {
     const db = this.#db;
     let refused: number[];
     try {
+      this.#attach();
       refused = db.transaction(() => {
         const existing = (db.prepare('SELECT count(*) AS n FROM main.beneficiaries').get() as { n: number }).n;
-        const refusedLines = this.#applyMobileLimit(existing === 0);
+        const refusedRows = this.#applyMobileLimit(existing === 0);
         const rebuild = this.#staged >= existing * REBUILD_WHEN_STAGED_PER_EXISTING;
         const indexes = rebuild ? this.#dropIndexes() : [];
-        // Line order: a beneficiary listed twice ends as its last accepted line, as row by row.
-        db.exec(`INSERT INTO main.beneficiaries (${BENEFICIARY_COLUMNS})
-                 SELECT ${BENEFICIARY_COLUMNS} FROM temp.bulk_staging ORDER BY line ${ON_ID_CONFLICT_UPDATE}`);
+        // One file after the other (merging them into line order costs a third more), then the
+        // rows of ids staged more than once again, in line order: each ends as its last accepted line.
+        for (let i = 0; i < this.#files.length; i++) {
+          db.exec(`INSERT INTO main.beneficiaries (${BENEFICIARY_COLUMNS})
+                   SELECT ${BENEFICIARY_COLUMNS} FROM bulk_s${i}.staging WHERE true ${ON_ID_CONFLICT_UPDATE}`);
+        }
+        this.#replayRepeatedIds();
         for (const sql of indexes) db.exec(sql);
-        return refusedLines;
+        return refusedRows;
       }).immediate();
     } finally {
       this.discard();
     }
-    for (const line of refused) onRefused(line, MOBILE_FULL_REASON);
+    for (const position of refused) onRefused(this.#lines.lineOf(position), MOBILE_FULL_REASON);
     return this.#staged - refused.length;
   }
 
   discard(): void {
     if (!this.#open) return;
     this.#open = false;
-    busy.delete(this.#db);
-    if (!this.#db.open) return;
-    this.#db.exec('DROP TABLE IF EXISTS temp.bulk_staging; DROP TABLE IF EXISTS temp.bulk_crowded; DROP TABLE IF EXISTS temp.bulk_prefixes');
-    this.#db.pragma(`temp.journal_mode = ${String(this.#tempPragmas.journal_mode)}`);
-    this.#db.pragma(`temp.cache_size = ${Number(this.#tempPragmas.cache_size)}`);
+    try {
+      if (this.#db.open) {
+        this.#db.exec('DROP VIEW IF EXISTS temp.bulk_staging; DROP TABLE IF EXISTS temp.bulk_crowded; DROP TABLE IF EXISTS temp.bulk_prefixes; DROP TABLE IF EXISTS temp.bulk_repeated');
+        for (; this.#attached > 0; this.#attached--) this.#db.exec(`DETACH DATABASE bulk_s${this.#attached - 1}`);
+      }
+    } finally {
+      busy.delete(this.#db);
+      fs.rmSync(this.#dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The threads' files on this connection, and all their rows as one view, bulk_staging. */
+  #attach(): void {
+    const db = this.#db;
+    const attach = db.prepare('ATTACH DATABASE ? AS ?');
+    for (const file of this.#files) {
+      const schema = `bulk_s${this.#attached}`;
+      attach.run(file, schema);
+      this.#attached++;
+      // Refused rows are deleted from staging in the commit's transaction: no journal for files thrown away after.
+      db.pragma(`${schema}.journal_mode = OFF`);
+      db.pragma(`${schema}.synchronous = OFF`);
+    }
+    const arms = this.#files.map((_, i) => `SELECT * FROM bulk_s${i}.staging`).join(' UNION ALL ');
+    db.exec(`CREATE TEMP VIEW bulk_staging AS ${arms}`);
   }
 
   #check(): void {
@@ -157,7 +200,7 @@ export class SqliteBulkLoad implements BulkLoad {
   }
 
   /**
-   * Removes from staging the rows row-by-row upserts would refuse, and returns their lines.
+   * Removes from staging the rows row-by-row upserts would refuse, and returns their positions.
    * Only a mobile that more than 6 distinct beneficiaries could ever be on (staged rows plus
    * those already there) can refuse anything: one set-based pass finds those, then their rows,
    * and every row of a beneficiary involved with them, are replayed in line order.
@@ -192,13 +235,24 @@ export class SqliteBulkLoad implements BulkLoad {
       occupancy.place(b.id, b.mobile_hash.toString('hex'));
     }
     const refused: number[] = [];
-    const rows = db.prepare(`SELECT line, id, mobile_hash FROM temp.bulk_staging WHERE id IN ${involved} ORDER BY line`);
-    for (const row of rows.iterate() as Iterable<Row & { line: number }>) {
-      if (!occupancy.admit(row.id, row.mobile_hash.toString('hex'))) refused.push(row.line);
+    const rows = db.prepare(`SELECT pos, id, mobile_hash FROM temp.bulk_staging WHERE id IN ${involved} ORDER BY pos`);
+    for (const row of rows.iterate() as Iterable<Row & { pos: number }>) {
+      if (!occupancy.admit(row.id, row.mobile_hash.toString('hex'))) refused.push(row.pos);
     }
-    const drop = db.prepare('DELETE FROM temp.bulk_staging WHERE line = ?');
-    for (const line of refused) drop.run(line);
+    const drops = this.#files.map((_, i) => db.prepare(`DELETE FROM bulk_s${i}.staging WHERE pos = ?`));
+    for (const position of refused) for (const drop of drops) drop.run(position);
     return refused;
+  }
+
+  /** Writes the staged rows of every id staged more than once again, in line order. */
+  #replayRepeatedIds(): void {
+    if (this.#repeated.size === 0) return;
+    const db = this.#db;
+    db.exec('DROP TABLE IF EXISTS temp.bulk_repeated; CREATE TEMP TABLE bulk_repeated (id TEXT PRIMARY KEY) WITHOUT ROWID');
+    const add = db.prepare('INSERT OR IGNORE INTO temp.bulk_repeated VALUES (?)');
+    for (const id of this.#repeated) add.run(id);
+    db.exec(`INSERT INTO main.beneficiaries (${BENEFICIARY_COLUMNS})
+             SELECT ${BENEFICIARY_COLUMNS} FROM temp.bulk_staging WHERE id IN temp.bulk_repeated ORDER BY pos ${ON_ID_CONFLICT_UPDATE}`);
   }
 
   /** Drops the beneficiaries table's own indexes (not its primary key) and returns the SQL that makes them again. */

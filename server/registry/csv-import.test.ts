@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { openDatabase } from '../store/database.ts';
 import { RAILWAY_WIDGET, createSession, outbox, startTestServer, tokenFor } from '../../test-support/harness.ts';
 import { type RejectedRow, importCsv } from './csv-import.ts';
-import { CSV_HEADER, CsvHeaderError } from './csv-rows.ts';
+import { CSV_HEADER, CsvHeaderError, parseRow } from './csv-rows.ts';
 import { type RegistryWithAdmin, sqliteRegistry } from './sqlite.ts';
 
 const HEADER = CSV_HEADER.join(',');
@@ -33,6 +33,28 @@ async function runImport(registry: RegistryWithAdmin, csv: string, options: { ba
 const statusOf = async (registry: RegistryWithAdmin, mobile: string, name: string) => (await registry.lookup(mobile, name)).match?.status ?? null;
 
 describe('importCsv', () => {
+  test('property: last_dose_date is accepted exactly when it is a day that exists, written YYYY-MM-DD', () => {
+    const DATE = 'last_dose_date must be a date YYYY-MM-DD';
+    // The calendar's answer: a UTC date that prints back as the same text.
+    const exists = (text: string) => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+      const date = new Date(`${text}T00:00:00Z`);
+      return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
+    };
+    const nearDate = fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 })).map(
+      ([y, m, d]) => `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`,
+    );
+    const text = fc.oneof(nearDate, fc.stringMatching(/^[0-9\-\s\u0660-\u0669a]{8,11}$/));
+    fc.assert(
+      fc.property(text, (date) => {
+        // Fields are trimmed; today is the last day there is, so no date is in the future.
+        const row = parseRow(`D1,9811111111,Kavya Iyer,COVISHIELD,1,${date}`, { COVISHIELD: 2 }, '9999-12-31');
+        assert.equal(row === DATE, !exists(date.trim()), `${JSON.stringify(date)}: ${JSON.stringify(row)}`);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
   test('good rows land; each bad row is reported with its line number and reason and skipped', async () => {
     const registry = newRegistry();
     const lines = [

@@ -58,12 +58,12 @@ export async function importCsv(input: Readable, registry: RegistryAdmin, option
   if (options.bulk) {
     const load = registry.bulkLoad();
     try {
-      // Other threads split, check and hash; this one stages what they send back, in file order.
+      // Other threads split, check, hash and stage; this one hands the load each part, in file order.
       report.rowsRead = await readCsvInParts(input, {
         ...reading,
-        mobileKey: load.mobileKey,
+        staging: load.staging,
         partBytes: options.partBytes ?? 512 * 1024,
-        onRows: (rows) => load.stage(rows),
+        onPart: (part) => load.stage(part),
       });
     } catch (err) {
       load.discard();

@@ -1,33 +1,49 @@
 import type { Readable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../threads/ts-worker.ts';
-import type { StagedRows } from './beneficiary-rows.ts';
 import { CsvHeaderError, emptyFileError } from './csv-rows.ts';
+import type { CopyRows, StagedPart, Staging } from './staging-rows.ts';
 
 /** Main thread to a parsing thread. */
 export type ToParser =
-  | { type: 'start'; schedule: Record<string, number>; today: string; mobileKey: Uint8Array }
+  /** A load begins: `parser` is this thread's number (its staging file, for a SQLite sink). */
+  | { type: 'start'; schedule: Record<string, number>; today: string; staging: Staging; parser: number }
   /** Whole lines of the file; part 0 starts with the header. */
-  | { type: 'part'; seq: number; data: Uint8Array };
+  | { type: 'part'; seq: number; data: Uint8Array }
+  /** Every part is staged: close the staging (its file is read next). */
+  | { type: 'finish' };
 
-/** A parsing thread to the main thread, one reply a part. Line numbers count from the part's first line, 1. */
+/** A parsing thread to the main thread: one reply a part, and one to 'finish'. Line numbers count from the part's first line, 1. */
 export type FromParser =
-  | { type: 'part'; seq: number; lineCount: number; rowsRead: number; invalid: [number, string][]; rows: StagedRows }
+  | {
+      type: 'part';
+      seq: number;
+      lineCount: number;
+      rowsRead: number;
+      staged: number;
+      invalid: [number, string][];
+      repeatedIds: string[];
+      /** Its buffers arrive as plain Uint8Arrays (structured clone). */
+      copy: CopyRows | null;
+    }
+  | { type: 'finished' }
+  /** seq -1: not about a part (starting or finishing the load). */
   | { type: 'failed'; seq: number; name: string; message: string; stack: string };
 
 export interface PartsReadOptions {
   schedule: Record<string, number>;
   today: string;
-  mobileKey: Buffer;
+  /** Where and how the threads stage the valid rows (the bulk load's). */
+  staging: Staging;
   /** Bytes of CSV a part, cut after the last line break (a longer line makes a longer part). */
   partBytes: number;
   onInvalid: (line: number, reason: string) => void;
-  /** Each part's valid rows, hashed, in file order, awaited before the next is taken. */
-  onRows: (rows: StagedRows) => Promise<void>;
+  /** Each part as staged, in file order, awaited before the next is taken. */
+  onPart: (part: StagedPart) => Promise<void>;
 }
 
-/** Two parsing threads: with this thread staging, one each of the machine's two cores' worth of parsing. */
-const PARSERS = 2;
+/** Two parsing threads, staging too: one each of the machine's two cores. */
+export const PARSERS = 2;
 /** Parts read ahead of the one being staged: bounds memory whatever the file's size. */
 const AHEAD_PER_PARSER = 2;
 // Parsing threads between imports (unref'd: they never keep the process alive). Starting one costs
@@ -49,9 +65,9 @@ function startParser(): Worker {
 /**
  * Reads a registry CSV with its parsing on other threads: this thread cuts the bytes into parts of
  * whole lines and deals them out; each parser splits lines exactly as readline does, checks rows
- * with the row-by-row path's checks and hashes mobiles; this thread takes the parts back in file
- * order, numbering lines. Same rows, same refused lines and reasons, same header errors as
- * readCsvRows. Returns the number of data rows read.
+ * with the row-by-row path's checks, hashes mobiles and stages the valid rows; this thread takes
+ * the parts back in file order, numbering lines. Same rows, same refused lines and reasons, same
+ * header errors as readCsvRows. Returns the number of data rows read once every row is staged.
  */
 export async function readCsvInParts(input: Readable, options: PartsReadOptions): Promise<number> {
   const parsers = Array.from({ length: PARSERS }, () => idle.pop() ?? startParser());
@@ -62,8 +78,11 @@ export async function readCsvInParts(input: Readable, options: PartsReadOptions)
     wake?.();
     wake = null;
   };
+  let finished = 0;
   const onMessage = (reply: FromParser) => {
-    replies.set(reply.seq, reply);
+    if (reply.type === 'finished') finished++;
+    else if (reply.type === 'failed' && reply.seq === -1) broken ??= Object.assign(new Error(reply.message), { stack: reply.stack });
+    else replies.set(reply.seq, reply);
     notify();
   };
   const onError = (err: Error) => {
@@ -71,13 +90,13 @@ export async function readCsvInParts(input: Readable, options: PartsReadOptions)
     notify();
   };
   const onExit = (code: number) => onError(new Error(`a CSV parsing thread exited (code ${code})`));
-  for (const parser of parsers) {
+  parsers.forEach((parser, i) => {
     parser.ref();
     parser.on('message', onMessage);
     parser.on('error', onError);
     parser.on('exit', onExit);
-    parser.postMessage({ type: 'start', schedule: options.schedule, today: options.today, mobileKey: options.mobileKey } satisfies ToParser);
-  }
+    parser.postMessage({ type: 'start', schedule: options.schedule, today: options.today, staging: options.staging, parser: i } satisfies ToParser);
+  });
   const until = async (ready: () => boolean) => {
     while (!ready()) {
       if (broken) throw broken;
@@ -105,13 +124,10 @@ export async function readCsvInParts(input: Readable, options: PartsReadOptions)
       if (reply.name === 'CsvHeaderError') throw new CsvHeaderError(reply.message);
       throw Object.assign(new Error(reply.message), { stack: reply.stack });
     }
+    if (reply.type !== 'part') throw new Error(`a CSV parsing thread answered part ${seq} with ${reply.type}`);
     for (const [line, reason] of reply.invalid) options.onInvalid(lineOffset + line, reason);
-    const rows = reply.rows;
-    if (rows.lines.length > 0) {
-      rows.mobileHashes = Buffer.from(rows.mobileHashes.buffer, rows.mobileHashes.byteOffset, rows.mobileHashes.byteLength);
-      for (let i = 0; i < rows.lines.length; i++) rows.lines[i]! += lineOffset;
-      await options.onRows(rows);
-    }
+    const copy = reply.copy && { ...reply.copy, rows: asBuffer(reply.copy.rows), ids: asBuffer(reply.copy.ids) };
+    await options.onPart({ seq, linesBefore: lineOffset, rows: reply.staged, repeatedIds: reply.repeatedIds, copy });
     lineOffset += reply.lineCount;
     rowsRead += reply.rowsRead;
   };
@@ -141,6 +157,8 @@ export async function readCsvInParts(input: Readable, options: PartsReadOptions)
     if (pendingBytes > 0) send(Buffer.concat(pending, pendingBytes));
     while (taken < sent) await take();
     if (lineOffset === 0) throw emptyFileError();
+    for (const parser of parsers) parser.postMessage({ type: 'finish' } satisfies ToParser);
+    await until(() => finished === PARSERS);
     reusable = true;
     return rowsRead;
   } finally {
@@ -156,4 +174,8 @@ export async function readCsvInParts(input: Readable, options: PartsReadOptions)
       }
     }
   }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -79,7 +79,7 @@ export class PostgresRegistryAdmin implements RegistryAdmin {
     });
   }
 
-  /** COPY into a temp table, then one transaction; unlike SQLite's, safe while the service serves (postgres-bulk-load.ts). */
+  /** COPY, straight into an empty registry or into a temp table, in one transaction; unlike SQLite's, safe while the service serves (postgres-bulk-load.ts). */
   bulkLoad(): BulkLoad {
     return new PostgresBulkLoad(this.#pool, this.#hasher);
   }

@@ -16,7 +16,10 @@ import { importCsv, type RejectedRow } from './csv-import.ts';
 import { CSV_HEADER } from './csv-rows.ts';
 import { DEMO_BENEFICIARIES, seedDemoRegistry } from './demo-seed.ts';
 import { postgresRegistry } from './postgres.ts';
-import { REGISTRY_WRITE_LOCK } from './postgres-bulk-load.ts';
+import { MobileHasher } from './mobile-hash.ts';
+import { PostgresRegistryAdmin } from './postgres-admin.ts';
+import { PostgresBulkLoad, REGISTRY_WRITE_LOCK } from './postgres-bulk-load.ts';
+import type { RegistryAdmin } from './registry-admin.ts';
 import type { RegistryWithAdmin } from './registry-with-admin.ts';
 import { DEFAULT_SCHEDULE } from './schedule.ts';
 import { sqliteRegistry } from './sqlite.ts';
@@ -227,9 +230,9 @@ describe('bulk import (--bulk): PostgreSQL COPY against SQLite', () => {
     lines.push('Tab\tId,9766666666,Back\\slash Name,,0,');
     return lines.join('\n');
   };
-  const bulkImport = async (store: Store, csv: string) => {
+  const bulkImport = async (store: Store, csv: string, partBytes = 4_096) => {
     const rejected: RejectedRow[] = [];
-    const report = await importCsv(Readable.from([csv]), store.registry, { bulk: true, partBytes: 4_096, today: '2024-06-30', onReject: (r) => rejected.push(r) });
+    const report = await importCsv(Readable.from([csv]), store.registry, { bulk: true, partBytes, today: '2024-06-30', onReject: (r) => rejected.push(r) });
     return { counts: [report.rowsRead, report.imported, report.rejected], rejected };
   };
 
@@ -287,6 +290,101 @@ describe('bulk import (--bulk): PostgreSQL COPY against SQLite', () => {
       }),
       { numRuns: 30 },
     );
+  });
+
+  test('property: random files (ids repeating, moving, crowding mobiles) into an empty registry, written as they are read, match SQLite\'s bulk', async () => {
+    const pg = await createTestDatabase();
+    // Few ids and mobiles: rows are held back (a repeated id, a mobile past 6 rows) and applied at commit.
+    const row = fc.record({ id: fc.integer({ min: 0, max: 14 }), mobile: fc.integer({ min: 0, max: 2 }), doses: fc.integer({ min: 0, max: 2 }), bad: fc.boolean() });
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { maxLength: 40 }), fc.integer({ min: 16, max: 600 }), async (file, partBytes) => {
+        await query(pg.pool, 'TRUNCATE beneficiaries, beneficiary_ids');
+        const db = openDatabase(':memory:');
+        const [lite, postgres] = [sqliteStore(db), postgresStore(pg.pool)];
+        const csv = [HEADER, ...file.map((r) => `ID${r.id},98000000${r.mobile}0,Person ${'abcdefghijklmno'[r.id]},${r.doses ? 'COVAXIN' : ''},${r.bad ? 'x' : r.doses},${r.doses ? '2021-01-01' : ''}`)].join('\n');
+        assert.deepEqual(await bulkImport(postgres, csv, partBytes), await bulkImport(lite, csv, partBytes));
+        assert.deepEqual(await postgres.rows(), await lite.rows());
+        const { rows: strays } = await query(pg.pool, 'SELECT id FROM beneficiary_ids i FULL JOIN beneficiaries b USING (id) WHERE b.mobile_hash IS DISTINCT FROM i.mobile_hash');
+        assert.deepEqual(strays, []);
+        db.close();
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test('into an empty registry: rows sent as the file is read stay unseen until commit, lookups go on, other writers wait; a failure leaves the registry empty', async () => {
+    const db = await createTestDatabase();
+    const registry = postgresRegistry(db.pool, KEY);
+    const admin = new PostgresRegistryAdmin(db.newPool(), KEY);
+    // Every part is sent as soon as it is read.
+    const loader: RegistryAdmin = {
+      upsertBatch: (rows) => admin.upsertBatch(rows),
+      bulkLoad: () => new PostgresBulkLoad(db.pool, new MobileHasher(KEY), { batchBytes: 1 }),
+      count: () => admin.count(),
+      schedule: () => admin.schedule(),
+    };
+    const lines = bulkCsv(2_000, 15).split('\n');
+    // Line by line: the reader cuts parts as the file comes, and stages them while it waits for the rest.
+    const [firstHalf, secondHalf] = [lines.slice(0, 1_000).map((line) => `${line}\n`), lines.slice(1_000).join('\n')];
+    const sent = async () =>
+      Number((await query<{ n: string }>(db.pool, "SELECT sum(pg_relation_size(oid)) AS n FROM pg_class WHERE relname LIKE 'beneficiaries_p%' AND relkind = 'r'")).rows[0]!.n);
+    const lockFree = async () => {
+      const client = await db.newPool(1).connect();
+      try {
+        return (await client.query<{ free: boolean }>('SELECT pg_try_advisory_lock($1) AS free', [REGISTRY_WRITE_LOCK])).rows[0]!.free;
+      } finally {
+        client.release(true);
+      }
+    };
+    const firstPerson = lines[1]!.split(',');
+    const pausedImport = (rest: () => Promise<string>) => {
+      const input = Readable.from((async function* () {
+        yield* firstHalf;
+        yield await rest();
+      })());
+      return importCsv(input, loader, { bulk: true, partBytes: 4_096, today: '2024-06-30' });
+    };
+
+    // A read error once rows were sent: nothing lands, the writers' lock is free again.
+    let fail: ((err: Error) => void) | null = null;
+    const failing = pausedImport(() => new Promise<string>((_resolve, reject) => (fail = reject)));
+    while (!fail || (await sent()) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    (fail as (err: Error) => void)(Object.assign(new Error('disk read failed'), { code: 'EIO' }));
+    await assert.rejects(failing, /disk read failed/);
+    assert.equal(await registry.count(), 0);
+    assert.ok(await lockFree());
+
+    const before = await sent();
+    let resume: (() => void) | null = null;
+    const loading = pausedImport(() => new Promise<string>((resolve) => (resume = () => resolve(secondHalf))));
+    while (!resume || (await sent()) === before || (await lockFree())) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Rows are in the tables, uncommitted: lookups answer from the registry as it was.
+    assert.equal(await registry.count(), 0);
+    assert.deepEqual(await registry.lookup(firstPerson[1]!, firstPerson[2]!), { registered: false, match: null });
+    (resume as () => void)();
+    const report = await loading;
+    assert.ok(report.imported > 2_000 && (await registry.count()) > 2_000, `${report.imported} rows written`);
+    assert.equal((await registry.lookup(firstPerson[1]!, firstPerson[2]!)).match?.beneficiaryId, firstPerson[0]);
+  });
+
+  test('another writer holds an empty registry: the bulk load waits for it before writing, lookups are answered meanwhile, then it lands', async () => {
+    const db = await createTestDatabase();
+    const registry = postgresRegistry(db.pool, KEY);
+    const holder = await db.newPool(1).connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1)', [REGISTRY_WRITE_LOCK]);
+      const loading = importCsv(Readable.from([bulkCsv(500, 16)]), postgresRegistry(db.newPool(), KEY), { bulk: true, today: '2024-06-30' });
+      const waiting = async () =>
+        Number((await query<{ n: number }>(db.pool, "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).rows[0]!.n) === 1;
+      while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(await registry.lookup('9876543210', 'Asha Verma'), { registered: false, match: null });
+      await holder.query('COMMIT');
+      const report = await loading;
+      assert.ok(report.imported > 500 && (await registry.count()) > 500, `${report.imported} rows written`);
+    } finally {
+      holder.release();
+    }
   });
 
   test('another writer holds the registry: the bulk load waits for it at its final transaction while lookups are answered, then lands', async () => {
