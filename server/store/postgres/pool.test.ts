@@ -78,6 +78,45 @@ describe('PostgreSQL pool', () => {
     await pool.end();
   });
 
+  it('a transaction lost to a serialization failure is run again, and every increment lands', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    await db.pool.query('CREATE TABLE c (id integer PRIMARY KEY, n integer NOT NULL)');
+    await db.pool.query('INSERT INTO c VALUES (1, 0)');
+    // As on CockroachDB or a cluster set to SERIALIZABLE: read-then-write transactions that overlap fail with 40001.
+    await db.pool.query(`ALTER DATABASE "${new URL(db.url).pathname.slice(1)}" SET default_transaction_isolation = 'serializable'`);
+    const pool = db.newPool(4);
+    let runs = 0;
+    let bothRead: () => void = () => undefined;
+    const together = new Promise<void>((resolve) => (bothRead = resolve));
+    let reads = 0;
+    const increment = () =>
+      inTransaction(pool, async (client) => {
+        runs++;
+        const { rows } = await client.query<{ n: number; iso: string }>("SELECT n, current_setting('transaction_isolation') AS iso FROM c WHERE id = 1");
+        assert.equal(rows[0]!.iso, 'serializable');
+        // The first runs of both wait until both have read: their writes then conflict for certain.
+        if (++reads === 2) bothRead();
+        if (reads <= 2) await together;
+        await client.query('UPDATE c SET n = $1 WHERE id = 1', [rows[0]!.n + 1]);
+      });
+    await Promise.all([increment(), increment()]);
+    assert.equal((await query<{ n: number }>(pool, 'SELECT n FROM c WHERE id = 1')).rows[0]!.n, 2, 'both increments landed');
+    assert.equal(runs, 3, 'the loser ran again, once');
+  });
+
+  it('a transaction that keeps losing is answered as a conflict, 503 with Retry-After 1, after 3 runs', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    let runs = 0;
+    await assert.rejects(
+      inTransaction(db.pool, async (client) => {
+        runs++;
+        await client.query("DO $$ BEGIN RAISE EXCEPTION 'lost' USING ERRCODE = 'serialization_failure'; END $$");
+      }),
+      isUnavailable('database_conflict', 1),
+    );
+    assert.equal(runs, 3);
+  });
+
   it('leaves errors that are not about availability as they are', async () => {
     const db = await createTestDatabase({ migrate: false });
     await db.pool.query('CREATE TABLE u (n integer PRIMARY KEY)');

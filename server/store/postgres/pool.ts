@@ -104,10 +104,33 @@ export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(
 }
 
 /**
+ * Transactions a serialization failure (40001) or deadlock (40P01) ended are run again this many
+ * times in all: the database rolled them back whole, so running the work again is what the error
+ * asks for. READ COMMITTED (this service's default) sees only deadlocks; CockroachDB, YugabyteDB
+ * and any cluster defaulting to SERIALIZABLE see 40001 under ordinary contention (docs/scaling.md).
+ */
+const CONFLICT_ATTEMPTS = 3;
+/** The first retry waits up to this long (random), the next twice that: the two sides spread out. */
+const CONFLICT_BACKOFF_MS = 10;
+
+/**
  * Runs `work` in one transaction on one connection: COMMIT if it returns, ROLLBACK if it throws.
- * A connection that failed mid-transaction is destroyed, not returned to the pool half-open.
+ * A connection that failed mid-transaction is destroyed, not returned to the pool half-open. A
+ * transaction lost to a serialization failure or deadlock is run again (CONFLICT_ATTEMPTS), so
+ * `work` must do nothing but its queries that a second run would repeat.
  */
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transactionOnce(pool, work);
+    } catch (err) {
+      if (!(err instanceof DatabaseUnavailableError && err.code === 'database_conflict') || attempt >= CONFLICT_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * CONFLICT_BACKOFF_MS * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+async function transactionOnce<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   let client: PoolClient;
   try {
     client = await pool.connect();
