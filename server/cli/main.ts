@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   // PostgreSQL's schema: needs neither the data dir's secrets nor its SQLite file.
-  if (group === 'db') return runDbCommand(command, config, console.log, console.error);
+  if (group === 'db') return runDbCommand(command, args, config, console.log, console.error);
 
   // The durable stores the service uses: the data dir's SQLite file, or PostgreSQL (KYCVS_DATABASE_URL).
   const stores = await openDurableStores(config, createLogger('warn'));

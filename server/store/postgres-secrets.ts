@@ -33,3 +33,29 @@ export async function loadPostgresSecrets(pool: Pool, kek: KeyEncryptionKey, opt
   const values = new Map(rows.map((r) => [r.name, kek.open(r.sealed, sealContext(r.name))] as const));
   return secretsFromValues(values, 'PostgreSQL table hashing_secrets');
 }
+
+/** What adoptSecrets found: the seed stored now, or stored by an earlier adoption. */
+export type Adoption = 'adopted' | 'already_adopted';
+
+/**
+ * Stores `seed` (a SQLite deployment's secrets.json) as PostgreSQL's hashing secrets, so that mobile
+ * hashes, pseudonymous subjects and API key hashes stay what they were. Refuses (SecretsConflict)
+ * when PostgreSQL already holds other values: a service has started on it and hashed with them, and
+ * overwriting would orphan what it stored.
+ */
+export async function adoptSecrets(pool: Pool, kek: KeyEncryptionKey, seed: Secrets): Promise<Adoption> {
+  const { rows } = await query<{ n: number }>(pool, 'SELECT count(*)::int AS n FROM hashing_secrets WHERE name = ANY($1::text[])', [[...SECRET_NAMES]]);
+  const before = rows[0]!.n;
+  const stored = await loadPostgresSecrets(pool, kek, { seed });
+  const differing = SECRET_NAMES.filter((n) => !stored[n].equals(seed[n]));
+  if (differing.length > 0) throw new SecretsConflict(differing);
+  return before === SECRET_NAMES.length ? 'already_adopted' : 'adopted';
+}
+
+export class SecretsConflict extends Error {
+  readonly code = 'secrets_conflict';
+  constructor(readonly names: readonly string[]) {
+    super(`PostgreSQL already holds other hashing secrets (${names.join(', ')}): a service has started on this database and hashed with them; adopt into a fresh database, before the first start`);
+    this.name = 'SecretsConflict';
+  }
+}

@@ -41,6 +41,36 @@ export function secretsFromValues(values: ReadonlyMap<string, Buffer>, where: st
   return Object.fromEntries(entries) as unknown as Secrets;
 }
 
+/** A secrets.json that cannot be read, parsed, or lacks a secret. */
+export class SecretsFileError extends Error {
+  readonly code = 'secrets_file_invalid';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SecretsFileError';
+  }
+}
+
+/** The data dir's secrets file as it is, never creating one: what `db adopt-secrets` moves into PostgreSQL. */
+export function readSecretsFile(dataDir: string): Secrets {
+  const file = path.join(dataDir, 'secrets.json');
+  try {
+    return secretsFromStored(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? `${file}: no such file (is this the SQLite deployment's data dir?)` : code ? `${file}: ${code}` : err instanceof SyntaxError ? `${file}: not JSON` : (err as Error).message;
+    throw new SecretsFileError(why, { cause: err });
+  }
+}
+
+function secretsFromStored(stored: Record<string, unknown>, file: string): Secrets {
+  const values = new Map<string, Buffer>();
+  for (const n of SECRET_NAMES) {
+    const value = stored[n];
+    if (typeof value === 'string') values.set(n, Buffer.from(value, 'base64url'));
+  }
+  return secretsFromValues(values, file);
+}
+
 /**
  * Loads the data dir's secrets file, creating it (mode 0600) on first start. Every entry point
  * (service, CLI) calls this first, so it is also where the data dir is made (or tightened to) 0700.
@@ -58,13 +88,7 @@ export function loadSecrets(dataDir: string): Secrets {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
-  const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-  const values = new Map<string, Buffer>();
-  for (const n of SECRET_NAMES) {
-    const value = stored[n];
-    if (typeof value === 'string') values.set(n, Buffer.from(value, 'base64url'));
-  }
-  return secretsFromValues(values, file);
+  return secretsFromStored(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>, file);
 }
 
 /** Whether `stored` is the keyed hash of `parts`, compared in constant time. */

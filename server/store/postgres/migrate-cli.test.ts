@@ -1,12 +1,17 @@
-// `npm run cli -- db migrate`, run as an operator runs it: its own process, the real PostgreSQL.
+// `npm run cli -- db migrate` and `db adopt-secrets`, run as an operator runs them: their own
+// process, the real PostgreSQL.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '../../../test-support/postgres.ts';
+import { KEK_BYTES, KeyEncryptionKey } from '../kek.ts';
+import { loadPostgresSecrets } from '../postgres-secrets.ts';
+import { loadSecrets, SECRET_NAMES } from '../secrets.ts';
 import { appliedVersions, readMigrations } from './migrate.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -14,7 +19,11 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kycvs-db-cli-'));
 after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 function cli(databaseUrl: string | null, ...args: string[]) {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dataDir, KYCVS_DATA_DIR: dataDir };
+  return cliWith({}, databaseUrl, ...args);
+}
+
+function cliWith(extra: NodeJS.ProcessEnv, databaseUrl: string | null, ...args: string[]) {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dataDir, KYCVS_DATA_DIR: dataDir, ...extra };
   if (databaseUrl) env.KYCVS_DATABASE_URL = databaseUrl;
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], { cwd: REPO_ROOT, env, encoding: 'utf8' });
   return { status: run.status, stdout: run.stdout.trim(), stderr: run.stderr.trim() };
@@ -38,5 +47,58 @@ describe('cli: db migrate', () => {
     const second = cli(db.url, 'db', 'migrate');
     assert.equal(second.status, 0, second.stderr);
     assert.equal(second.stdout, 'schema up to date: nothing to apply');
+  });
+});
+
+describe('cli: db adopt-secrets (moving a SQLite deployment to PostgreSQL)', () => {
+  const kekBytes = crypto.randomBytes(KEK_BYTES);
+  const kek = KeyEncryptionKey.fromBytes(kekBytes);
+  const withKek = { KYCVS_KEK: kekBytes.toString('base64') };
+  /** A SQLite deployment's data dir, its secrets.json made as the service makes it. */
+  const sqliteDataDir = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kycvs-adopt-'));
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    return { dir, secrets: loadSecrets(dir) };
+  };
+
+  it('stores the data dir\'s secrets, sealed, before the first start: the service then hashes as before; a second run changes nothing', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    const old = sqliteDataDir();
+    const first = cliWith(withKek, db.url, 'db', 'adopt-secrets', old.dir);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /^adopted the hashing secrets of .*secrets\.json/);
+    // What every service process loads at start.
+    assert.deepEqual(await loadPostgresSecrets(db.pool, kek), old.secrets);
+    const { rows } = await db.pool.query<{ sealed: Buffer }>('SELECT sealed FROM hashing_secrets');
+    assert.equal(rows.length, SECRET_NAMES.length);
+    for (const { sealed } of rows) for (const n of SECRET_NAMES) assert.ok(!sealed.includes(old.secrets[n]), 'stored sealed, not in plaintext');
+    const again = cliWith(withKek, db.url, 'db', 'adopt-secrets', old.dir);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /already the ones PostgreSQL holds/);
+  });
+
+  it('refuses in one line once a service has started on the database, leaving its secrets as they are', async () => {
+    const db = await createTestDatabase();
+    const started = await loadPostgresSecrets(db.pool, kek);
+    const run = cliWith(withKek, db.url, 'db', 'adopt-secrets', sqliteDataDir().dir);
+    assert.equal(run.status, 1);
+    assert.equal(run.stderr.split('\n').length, 1);
+    assert.match(run.stderr, /already holds other hashing secrets .*\(secrets_conflict\)$/);
+    assert.deepEqual(await loadPostgresSecrets(db.pool, kek), started);
+  });
+
+  it('refuses in one line a dir without secrets.json, or without a KEK, before touching the database', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'kycvs-adopt-empty-'));
+    after(() => fs.rmSync(empty, { recursive: true, force: true }));
+    const noFile = cliWith(withKek, db.url, 'db', 'adopt-secrets', empty);
+    assert.equal(noFile.status, 1);
+    assert.match(noFile.stderr, /secrets\.json: no such file .*\(secrets_file_invalid\)$/);
+    assert.deepEqual(fs.readdirSync(empty), [], 'no secrets.json made');
+    const noKek = cli(db.url, 'db', 'adopt-secrets', sqliteDataDir().dir);
+    assert.equal(noKek.status, 1);
+    assert.equal(noKek.stderr.split('\n').length, 1);
+    assert.match(noKek.stderr, /\(kek_missing\)$/);
+    assert.deepEqual(await appliedVersions(db.pool), [], 'no migration applied');
   });
 });

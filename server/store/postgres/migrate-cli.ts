@@ -1,34 +1,59 @@
+import path from 'node:path';
 import type { Config } from '../../config.ts';
-import { migrate } from './migrate.ts';
+import { KekError, requireKek } from '../kek.ts';
+import { adoptSecrets, SecretsConflict } from '../postgres-secrets.ts';
+import { readSecretsFile, SecretsFileError } from '../secrets.ts';
 import { DatabaseUnavailableError } from '../unavailable.ts';
-import { createPool } from './pool.ts';
+import { migrate } from './migrate.ts';
+import { createPool, type Pool } from './pool.ts';
 
 export const DB_USAGE = `  db migrate                          bring the PostgreSQL schema at KYCVS_DATABASE_URL up to date; prints the
-                                      versions applied (safe to run from several machines at once)`;
+                                      versions applied (safe to run from several machines at once)
+  db adopt-secrets DATA_DIR           moving from SQLite: store DATA_DIR/secrets.json's hashing secrets in PostgreSQL
+                                      (sealed under KYCVS_KEK), before the first start there, so mobile hashes,
+                                      verifiers' pseudonymous subjects and API keys stay valid`;
 
-/** `db <command>`: prints its outcome and returns the exit code. */
+/** `db <command> [args]`: prints its outcome and returns the exit code. */
 export async function runDbCommand(
   command: string | undefined,
-  config: Pick<Config, 'postgres'>,
+  args: readonly string[],
+  config: Pick<Config, 'postgres' | 'kek'>,
   print: (line: string) => void,
   fail: (line: string) => void,
 ): Promise<number> {
-  if (command !== 'migrate') {
-    fail(`unknown db command "${command ?? ''}": db migrate`);
+  if (command !== 'migrate' && command !== 'adopt-secrets') {
+    fail(`unknown db command "${command ?? ''}": db migrate, db adopt-secrets DATA_DIR`);
     return 2;
   }
   if (!config.postgres.url) {
-    fail('db migrate needs KYCVS_DATABASE_URL=postgres://… (without it the service uses its SQLite file, which migrates itself)');
+    fail(`db ${command} needs KYCVS_DATABASE_URL=postgres://… (without it the service uses its SQLite file, which migrates itself)`);
     return 1;
   }
+  if (command === 'adopt-secrets' && args.length !== 1) {
+    fail('usage: db adopt-secrets DATA_DIR (the SQLite deployment\'s data dir, holding secrets.json)');
+    return 2;
+  }
   // One connection: migrations run one after another anyway.
-  const pool = createPool({ url: config.postgres.url, size: 1, statementTimeoutMs: 0, applicationName: 'kycvs-migrate' });
+  const pool = createPool({ url: config.postgres.url, size: 1, statementTimeoutMs: 0, applicationName: `kycvs-${command}` });
   try {
-    const applied = await migrate(pool);
-    print(applied.length ? `applied ${applied.map((v) => String(v).padStart(3, '0')).join(', ')}` : 'schema up to date: nothing to apply');
+    if (command === 'migrate') {
+      print(await migrated(pool));
+      return 0;
+    }
+    const dataDir = path.resolve(args[0]!);
+    // Read first: a wrong path or a missing KEK changes nothing in the database.
+    const seed = readSecretsFile(dataDir);
+    const kek = requireKek(config.kek);
+    await migrate(pool);
+    const outcome = await adoptSecrets(pool, kek, seed);
+    print(
+      outcome === 'adopted'
+        ? `adopted the hashing secrets of ${path.join(dataDir, 'secrets.json')}: mobile hashes, pseudonymous subjects and API keys carry over`
+        : 'these hashing secrets are already the ones PostgreSQL holds: nothing to do',
+    );
     return 0;
   } catch (err) {
-    if (err instanceof DatabaseUnavailableError) {
+    if (err instanceof DatabaseUnavailableError || err instanceof KekError || err instanceof SecretsConflict || err instanceof SecretsFileError) {
       fail(`error: ${err.message} (${err.code})`);
       return 1;
     }
@@ -36,4 +61,9 @@ export async function runDbCommand(
   } finally {
     await pool.end();
   }
+}
+
+async function migrated(pool: Pool): Promise<string> {
+  const applied = await migrate(pool);
+  return applied.length ? `applied ${applied.map((v) => String(v).padStart(3, '0')).join(', ')}` : 'schema up to date: nothing to apply';
 }
