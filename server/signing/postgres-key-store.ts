@@ -35,7 +35,7 @@ export const KEY_REFRESH_INTERVAL_MS = 10_000;
 export const MAX_KEY_SET_AGE_MS = (PUBLISH_AHEAD_SECONDS * 1000) / 2;
 
 /** Associated data of a sealed private key: its kid, so a sealed key moved to another row does not open. */
-const sealContext = (kid: string) => `signing-key:${kid}`;
+export const keySealContext = (kid: string) => `signing-key:${kid}`;
 
 /**
  * A rotation losing the race for its generation number (unique_violation) tries again with the
@@ -134,7 +134,7 @@ export class PostgresKeyStore implements KeyStore {
   async rotate(options: RotateOptions = {}, now = Date.now()): Promise<string> {
     const signsFrom = signsFromFor(options, now);
     const { kid, publicJwk, privatePem } = await generateSigningKey();
-    const sealed = this.#kek.seal(Buffer.from(privatePem, 'utf8'), sealContext(kid));
+    const sealed = this.#kek.seal(Buffer.from(privatePem, 'utf8'), keySealContext(kid));
     for (let attempt = 1; ; attempt++) {
       try {
         await inTransaction(this.#pool, async (client) => {
@@ -202,7 +202,7 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async #unseal(row: KeyRow): Promise<SigningKey> {
-    const pem = this.#kek.open(row.private_key_sealed, sealContext(row.kid)).toString('utf8');
+    const pem = this.#kek.open(row.private_key_sealed, keySealContext(row.kid)).toString('utf8');
     return importSigningKey(row.kid, pem);
   }
 
@@ -216,7 +216,7 @@ export class PostgresKeyStore implements KeyStore {
       this.#pool,
       `INSERT INTO signing_keys (generation, kid, public_jwk, private_key_sealed, created_at, signs_from, retired_at)
        VALUES (1, $1, $2, $3, $4, $4, NULL) ON CONFLICT (generation) DO NOTHING`,
-      [kid, JSON.stringify(publicJwk), this.#kek.seal(Buffer.from(privatePem, 'utf8'), sealContext(kid)), now],
+      [kid, JSON.stringify(publicJwk), this.#kek.seal(Buffer.from(privatePem, 'utf8'), keySealContext(kid)), now],
     );
   }
 

@@ -66,6 +66,28 @@ describe('configuration', () => {
     assert.deepEqual(url.open(sealed, 'c'), Buffer.from('x'), 'the same key in either alphabet');
   });
 
+  test('a KEK change: the new KEK with the previous one opens both KEKs\' records, seals only under the new; a third KEK\'s stays refused', () => {
+    const [old, fresh, other] = [crypto.randomBytes(KEK_BYTES), crypto.randomBytes(KEK_BYTES), newKek()];
+    const before = KeyEncryptionKey.fromBytes(old).seal(Buffer.from('secret'), 'hashing-secret:otpKey');
+    const changing = kekFromEnv({ KYCVS_KEK: fresh.toString('base64'), KYCVS_KEK_PREVIOUS: old.toString('base64') })!;
+    assert.deepEqual(changing.open(before, 'hashing-secret:otpKey'), Buffer.from('secret'));
+    assert.ok(!changing.sealedUnderThis(before));
+    const after = changing.seal(Buffer.from('secret'), 'hashing-secret:otpKey');
+    assert.ok(changing.sealedUnderThis(after));
+    // Once the change is over, the new KEK alone opens what was sealed during it; the old one does not.
+    assert.deepEqual(KeyEncryptionKey.fromBytes(fresh).open(after, 'hashing-secret:otpKey'), Buffer.from('secret'));
+    assert.throws(() => KeyEncryptionKey.fromBytes(old).open(after, 'hashing-secret:otpKey'), rejects('kek_mismatch'));
+    assert.throws(() => changing.open(other.seal(Buffer.from('x'), 'c'), 'c'), rejects('kek_mismatch'));
+    // The previous KEK's context binding holds as the current one's does.
+    assert.throws(() => changing.open(before, 'hashing-secret:mobileKey'), rejects('sealed_record_invalid'));
+  });
+
+  test('KYCVS_KEK_PREVIOUS without KYCVS_KEK, or equal to it, is refused', () => {
+    assert.throws(() => kekFromEnv({ KYCVS_KEK_PREVIOUS: b64 }), rejects('kek_invalid'));
+    assert.throws(() => kekFromEnv({ KYCVS_KEK: b64, KYCVS_KEK_PREVIOUS: b64 }), rejects('kek_invalid'));
+    assert.throws(() => kekFromEnv({ KYCVS_KEK: b64, KYCVS_KEK_PREVIOUS: 'short' }), (err) => rejects('kek_invalid')(err) && /KYCVS_KEK_PREVIOUS/.test((err as Error).message));
+  });
+
   test('a malformed KEK is refused with how to make one, without echoing it', () => {
     for (const bad of ['short', crypto.randomBytes(16).toString('base64'), crypto.randomBytes(48).toString('base64'), `${b64.slice(0, 40)}!!!=`]) {
       assert.throws(

@@ -48,10 +48,27 @@ export class KeyEncryptionKey {
    * label): a record sealed under another KEK is told apart from a tampered one.
    */
   readonly id: Buffer;
+  /**
+   * During a KEK change: the KEK being replaced, which opens (never seals) the records not yet
+   * re-sealed (`db reseal`). Set from KYCVS_KEK_PREVIOUS / KYCVS_KEK_PREVIOUS_FILE.
+   */
+  readonly #previous: KeyEncryptionKey | null;
 
-  private constructor(key: Buffer) {
+  private constructor(key: Buffer, previous: KeyEncryptionKey | null = null) {
     this.#key = Buffer.from(key);
     this.id = crypto.createHmac('sha256', this.#key).update('kycvs kek id v1').digest().subarray(0, KEK_ID_BYTES);
+    this.#previous = previous;
+  }
+
+  /** This KEK, also opening what `previous` sealed: for the time between a KEK change and `db reseal`. */
+  withPrevious(previous: KeyEncryptionKey): KeyEncryptionKey {
+    if (previous.id.equals(this.id)) throw new KekError('kek_invalid', 'the previous key-encryption key is the same as the current one');
+    return new KeyEncryptionKey(this.#key, previous.#previous ? new KeyEncryptionKey(previous.#key) : previous);
+  }
+
+  /** Whether `sealed` is sealed under this KEK itself (not the previous one): what `db reseal` leaves alone. */
+  sealedUnderThis(sealed: Buffer): boolean {
+    return sealed.length >= HEADER_BYTES && sealed.subarray(1, 1 + KEK_ID_BYTES).equals(this.id);
   }
 
   static fromBytes(key: Buffer): KeyEncryptionKey {
@@ -92,6 +109,7 @@ export class KeyEncryptionKey {
     }
     const header = sealed.subarray(0, HEADER_BYTES);
     if (!crypto.timingSafeEqual(header.subarray(1, 1 + KEK_ID_BYTES), this.id)) {
+      if (this.#previous?.id.equals(header.subarray(1, 1 + KEK_ID_BYTES))) return this.#previous.open(sealed, context);
       throw new KekError(
         'kek_mismatch',
         `${context} was sealed under another key-encryption key: KYCVS_KEK (or KYCVS_KEK_FILE) must be the one this database was set up with, the same on every process`,
@@ -125,21 +143,31 @@ function associatedData(header: Buffer, context: string): Buffer {
 
 /**
  * The KEK from the environment: KYCVS_KEK (base64 of 32 bytes) or KYCVS_KEK_FILE (a file holding
- * that, e.g. a mounted secret); null when neither is set. Never echoes the value.
+ * that, e.g. a mounted secret); null when neither is set. During a KEK change, KYCVS_KEK_PREVIOUS
+ * (or KYCVS_KEK_PREVIOUS_FILE) is the one being replaced: it opens records, never seals them.
+ * Never echoes a value.
  */
 export function kekFromEnv(env: NodeJS.ProcessEnv): KeyEncryptionKey | null {
-  const inline = (env.KYCVS_KEK ?? '').trim();
-  const file = (env.KYCVS_KEK_FILE ?? '').trim();
-  if (inline !== '' && file !== '') throw new KekError('kek_invalid', 'set KYCVS_KEK or KYCVS_KEK_FILE, not both');
-  if (inline !== '') return KeyEncryptionKey.fromBase64(inline, 'KYCVS_KEK');
+  const current = kekFrom(env, 'KYCVS_KEK');
+  const previous = kekFrom(env, 'KYCVS_KEK_PREVIOUS');
+  if (previous && !current) throw new KekError('kek_invalid', 'KYCVS_KEK_PREVIOUS is set without KYCVS_KEK (the new key-encryption key)');
+  return current && previous ? current.withPrevious(previous) : current;
+}
+
+/** The KEK in `name` or `${name}_FILE`; null when neither is set. */
+function kekFrom(env: NodeJS.ProcessEnv, name: string): KeyEncryptionKey | null {
+  const inline = (env[name] ?? '').trim();
+  const file = (env[`${name}_FILE`] ?? '').trim();
+  if (inline !== '' && file !== '') throw new KekError('kek_invalid', `set ${name} or ${name}_FILE, not both`);
+  if (inline !== '') return KeyEncryptionKey.fromBase64(inline, name);
   if (file === '') return null;
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new KekError('kek_invalid', `KYCVS_KEK_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    throw new KekError('kek_invalid', `${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
   }
-  return KeyEncryptionKey.fromBase64(text, `KYCVS_KEK_FILE (${file})`);
+  return KeyEncryptionKey.fromBase64(text, `${name}_FILE (${file})`);
 }
 
 /** `kek`, or the one-line refusal to start on PostgreSQL without one. */

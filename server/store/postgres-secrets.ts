@@ -3,7 +3,7 @@ import { query, type Pool } from './postgres/pool.ts';
 import { generateSecretValue, SECRET_NAMES, type Secrets, secretsFromValues } from './secrets.ts';
 
 /** Associated data of a sealed secret: its name, so a value moved to another row does not open. */
-const sealContext = (name: string) => `hashing-secret:${name}`;
+export const secretSealContext = (name: string) => `hashing-secret:${name}`;
 
 /**
  * The hashing secrets from PostgreSQL (table hashing_secrets, migration 002), sealed under `kek`;
@@ -21,7 +21,7 @@ const sealContext = (name: string) => `hashing-secret:${name}`;
 export async function loadPostgresSecrets(pool: Pool, kek: KeyEncryptionKey, options: { seed?: Secrets } = {}): Promise<Secrets> {
   const now = Date.now();
   const names: string[] = [...SECRET_NAMES];
-  const sealed = SECRET_NAMES.map((n) => kek.seal(options.seed?.[n] ?? generateSecretValue(), sealContext(n)));
+  const sealed = SECRET_NAMES.map((n) => kek.seal(options.seed?.[n] ?? generateSecretValue(), secretSealContext(n)));
   await query(
     pool,
     `INSERT INTO hashing_secrets (name, sealed, created_at)
@@ -30,7 +30,7 @@ export async function loadPostgresSecrets(pool: Pool, kek: KeyEncryptionKey, opt
     [names, sealed, now],
   );
   const { rows } = await query<{ name: string; sealed: Buffer }>(pool, 'SELECT name, sealed FROM hashing_secrets WHERE name = ANY($1::text[])', [names]);
-  const values = new Map(rows.map((r) => [r.name, kek.open(r.sealed, sealContext(r.name))] as const));
+  const values = new Map(rows.map((r) => [r.name, kek.open(r.sealed, secretSealContext(r.name))] as const));
   return secretsFromValues(values, 'PostgreSQL table hashing_secrets');
 }
 

@@ -1,4 +1,4 @@
-// `npm run cli -- db migrate` and `db adopt-secrets`, run as an operator runs them: their own
+// `npm run cli -- db migrate`, `db adopt-secrets` and `db reseal`, run as an operator runs them: their own
 // process, the real PostgreSQL.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '../../../test-support/postgres.ts';
+import { PostgresKeyStore } from '../../signing/postgres-key-store.ts';
 import { KEK_BYTES, KeyEncryptionKey } from '../kek.ts';
 import { loadPostgresSecrets } from '../postgres-secrets.ts';
 import { loadSecrets, SECRET_NAMES } from '../secrets.ts';
@@ -100,5 +101,46 @@ describe('cli: db adopt-secrets (moving a SQLite deployment to PostgreSQL)', () 
     assert.equal(noKek.stderr.split('\n').length, 1);
     assert.match(noKek.stderr, /\(kek_missing\)$/);
     assert.deepEqual(await appliedVersions(db.pool), [], 'no migration applied');
+  });
+});
+
+describe('cli: db reseal (changing the KEK)', () => {
+  it('with the new KEK and the previous one, seals every key and secret again under the new KEK; after it the new KEK alone opens them all', async () => {
+    const db = await createTestDatabase();
+    const [oldBytes, newBytes] = [crypto.randomBytes(KEK_BYTES), crypto.randomBytes(KEK_BYTES)];
+    const [oldKek, newKek] = [KeyEncryptionKey.fromBytes(oldBytes), KeyEncryptionKey.fromBytes(newBytes)];
+    // A deployment running under the old KEK: its secrets, a signing key and a rotated one.
+    const secrets = await loadPostgresSecrets(db.pool, oldKek);
+    const keys = await PostgresKeyStore.open({ pool: db.pool, kek: oldKek, tokenTtlSeconds: 300 });
+    await keys.rotate({ immediate: true });
+    const signing = (await keys.signingKey()).kid;
+    const published = await keys.publicKeys();
+    await keys.close();
+    const records = SECRET_NAMES.length + 2;
+
+    const newOnly = { KYCVS_KEK: newBytes.toString('base64') };
+    const early = cliWith(newOnly, db.url, 'db', 'reseal');
+    assert.equal(early.status, 1, 'the new KEK alone cannot open the old records');
+    assert.equal(early.stderr.split('\n').length, 1);
+    assert.match(early.stderr, /\(kek_mismatch\)$/);
+
+    const changing = { ...newOnly, KYCVS_KEK_PREVIOUS: oldBytes.toString('base64') };
+    const run = cliWith(changing, db.url, 'db', 'reseal');
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, `re-sealed ${records} records under the current KEK (0 already were): KYCVS_KEK_PREVIOUS can go`);
+
+    assert.deepEqual(await loadPostgresSecrets(db.pool, newKek), secrets, 'the same secrets: hashes stay valid');
+    const after = await PostgresKeyStore.open({ pool: db.pool, kek: newKek, tokenTtlSeconds: 300 });
+    try {
+      assert.equal((await after.signingKey()).kid, signing, 'the same key signs');
+      assert.deepEqual(await after.publicKeys(), published, 'the same JWKS');
+    } finally {
+      await after.close();
+    }
+    await assert.rejects(loadPostgresSecrets(db.pool, oldKek), (err: unknown) => (err as { code?: string }).code === 'kek_mismatch');
+
+    const again = cliWith(changing, db.url, 'db', 'reseal');
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`^re-sealed 0 records under the current KEK \\(${records} already were\\)`));
   });
 });

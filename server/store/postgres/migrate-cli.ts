@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from '../../config.ts';
 import { KekError, requireKek } from '../kek.ts';
 import { adoptSecrets, SecretsConflict } from '../postgres-secrets.ts';
+import { resealAll } from '../reseal.ts';
 import { readSecretsFile, SecretsFileError } from '../secrets.ts';
 import { DatabaseUnavailableError } from '../unavailable.ts';
 import { migrate } from './migrate.ts';
@@ -11,7 +12,9 @@ export const DB_USAGE = `  db migrate                          bring the Postgre
                                       versions applied (safe to run from several machines at once)
   db adopt-secrets DATA_DIR           moving from SQLite: store DATA_DIR/secrets.json's hashing secrets in PostgreSQL
                                       (sealed under KYCVS_KEK), before the first start there, so mobile hashes,
-                                      verifiers' pseudonymous subjects and API keys stay valid`;
+                                      verifiers' pseudonymous subjects and API keys stay valid
+  db reseal                           changing the KEK: with KYCVS_KEK the new one and KYCVS_KEK_PREVIOUS the old,
+                                      seal every signing key and hashing secret again under the new one`;
 
 /** `db <command> [args]`: prints its outcome and returns the exit code. */
 export async function runDbCommand(
@@ -21,8 +24,8 @@ export async function runDbCommand(
   print: (line: string) => void,
   fail: (line: string) => void,
 ): Promise<number> {
-  if (command !== 'migrate' && command !== 'adopt-secrets') {
-    fail(`unknown db command "${command ?? ''}": db migrate, db adopt-secrets DATA_DIR`);
+  if (command !== 'migrate' && command !== 'adopt-secrets' && command !== 'reseal') {
+    fail(`unknown db command "${command ?? ''}": db migrate, db adopt-secrets DATA_DIR, db reseal`);
     return 2;
   }
   if (!config.postgres.url) {
@@ -38,6 +41,11 @@ export async function runDbCommand(
   try {
     if (command === 'migrate') {
       print(await migrated(pool));
+      return 0;
+    }
+    if (command === 'reseal') {
+      const { resealed, current } = await resealAll(pool, requireKek(config.kek));
+      print(`re-sealed ${resealed} record${resealed === 1 ? '' : 's'} under the current KEK (${current} already were): KYCVS_KEK_PREVIOUS can go`);
       return 0;
     }
     const dataDir = path.resolve(args[0]!);
