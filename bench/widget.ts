@@ -282,11 +282,13 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
           met: mid <= FIRST_STEP_TARGET_RATIO * bareMid,
         }),
       );
-      const at = (f: (r: RenderRun) => number | null) => median(timing.runs.map(f).filter((v): v is number => v !== null));
+      const at = (runs: RenderRun[], f: (r: RenderRun) => number | null) => median(runs.map(f).filter((v): v is number => v !== null));
       notes.push(
         `Widget first step: p90 ${fmtMs(quantileSorted(sorted, 0.9))}, max ${fmtMs(sorted[sorted.length - 1]!)}; median breakdown after the call: ` +
-          `frame navigation starts ${fmtMs(at((r) => r.frameNavigationStart))}, frame DOMContentLoaded ${fmtMs(at((r) => r.frameDomContentLoaded))}, ` +
-          `session created ${fmtMs(at((r) => r.sessionAnswered))}, first step painted ${fmtMs(mid)}. Each run in a fresh browser context (empty cache); ` +
+          `frame navigation starts ${fmtMs(at(timing.runs, (r) => r.frameNavigationStart))}, frame DOMContentLoaded ${fmtMs(at(timing.runs, (r) => r.frameDomContentLoaded))}, ` +
+          `session created ${fmtMs(at(timing.runs, (r) => r.sessionAnswered))}, first step painted ${fmtMs(mid)} ` +
+          `(bare iframe: navigation starts ${fmtMs(at(timing.bareRuns, (r) => r.frameNavigationStart))}, DOMContentLoaded ` +
+          `${fmtMs(at(timing.bareRuns, (r) => r.frameDomContentLoaded))}, painted ${fmtMs(bareMid)}). Each run in a fresh browser context (empty cache); ` +
           `frame files: ${frameResources.map((r) => `${new URL(r.url).pathname.endsWith('/') ? 'page' : path.basename(new URL(r.url).pathname)} ${fmtBytes(r.gzBytes)}`).join(', ')}.`,
       );
     }
