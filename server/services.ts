@@ -22,6 +22,7 @@ import type { SmsSender } from './sms/sms.ts';
 import { ThreadedSmsSender } from './sms/threaded-sender.ts';
 import type { Db } from './store/database.ts';
 import { openDurableStores, openLiveStores } from './store/open-stores.ts';
+import { failFastOnBusy } from './store/sqlite-writer.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 
 export { DATABASE_FILE } from './store/open-stores.ts';
@@ -92,6 +93,8 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     await seedDemoClients(clients, config);
     await seedDemoClientTexts(clientTexts);
   }
+  // Started: from here the SQLite connection's writes wait for other processes without blocking (sqlite-writer.ts).
+  if (durable.db) failFastOnBusy(durable.db);
 
   const flowDeps: FlowDeps = {
     sessions: live.sessions,

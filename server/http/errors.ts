@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { ApiError } from '../errors.ts';
-import { DatabaseUnavailableError } from '../store/unavailable.ts';
+import { DatabaseUnavailableError, isSqliteBusy } from '../store/unavailable.ts';
 
 /** Body-parser failures, by their `type`, as API errors. */
 const BODY_ERRORS: Record<string, () => ApiError> = {
@@ -44,6 +44,8 @@ function asApiError(err: unknown, req: Request): ApiError {
   const status = (err as { status?: unknown } | null)?.status;
   const known = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
   if (known) return known();
+  // A read that met another process's write lock at a rare moment (sqlite-writer.ts): try again, as for any busy store.
+  if (isSqliteBusy(err)) return asApiError(new DatabaseUnavailableError('database_timeout', 'SQLite is busy.', 1, { cause: err }), req);
   if (err instanceof DatabaseUnavailableError) {
     logUnavailable(req, err);
     return new ApiError('service_unavailable', 'The service cannot answer right now. Try again shortly.', { retry_after: err.retryAfter });

@@ -1,4 +1,5 @@
 import type { Db } from '../store/database.ts';
+import { type SqliteWriter, sqliteWriter } from '../store/sqlite-writer.ts';
 
 export type SignInState = 'code_sent' | 'signed_in' | 'locked' | 'signed_out';
 
@@ -82,8 +83,11 @@ export interface SignInStore {
 /** Sign-ins in SQLite (table me_sign_ins). */
 export class SqliteSignInStore implements SignInStore {
   readonly #statements;
+  /** Writes that wait for other processes' write lock without blocking the event loop. */
+  readonly #writer: SqliteWriter;
 
   constructor(db: Db) {
+    this.#writer = sqliteWriter(db);
     this.#statements = {
       prune: db.prepare<[number]>('DELETE FROM me_sign_ins WHERE expires_at < ?'),
       insert: db.prepare(
@@ -111,8 +115,8 @@ export class SqliteSignInStore implements SignInStore {
 
   /** A new sign-in with its first code; sign-ins that ran out go in the same call (the table holds only live ones). */
   async create(signIn: NewSignIn): Promise<void> {
-    this.#statements.prune.run(signIn.createdAt);
-    this.#statements.insert.run(signIn);
+    await this.#writer.write(() => this.#statements.prune.run(signIn.createdAt));
+    await this.#writer.write(() => this.#statements.insert.run(signIn));
   }
 
   async get(id: string): Promise<SignIn | null> {
@@ -121,19 +125,19 @@ export class SqliteSignInStore implements SignInStore {
   }
 
   async recordResend(id: string, previousSends: number, code: SentCode): Promise<boolean> {
-    return this.#statements.resent.run({ id, previousSends, ...code }).changes === 1;
+    return (await this.#writer.write(() => this.#statements.resent.run({ id, previousSends, ...code }))).changes === 1;
   }
 
   async recordWrongCode(id: string, maxAttempts: number): Promise<{ failedAttempts: number; locked: boolean } | null> {
-    const row = this.#statements.wrongCode.get(maxAttempts, maxAttempts, id);
+    const row = await this.#writer.write(() => this.#statements.wrongCode.get(maxAttempts, maxAttempts, id));
     return row ? { failedAttempts: row.failed_attempts, locked: row.state === 'locked' } : null;
   }
 
   async markSignedIn(id: string, otpHash: Buffer, secretHash: Buffer, expiresAt: number): Promise<boolean> {
-    return this.#statements.signedIn.run(secretHash, expiresAt, id, otpHash).changes === 1;
+    return (await this.#writer.write(() => this.#statements.signedIn.run(secretHash, expiresAt, id, otpHash))).changes === 1;
   }
 
   async signOut(id: string): Promise<void> {
-    this.#statements.signedOut.run(id);
+    await this.#writer.write(() => this.#statements.signedOut.run(id));
   }
 }

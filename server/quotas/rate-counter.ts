@@ -1,4 +1,5 @@
 import type { Db } from '../store/database.ts';
+import { type SqliteWriter, sqliteWriter } from '../store/sqlite-writer.ts';
 
 export interface RateDecision {
   allowed: boolean;
@@ -83,8 +84,11 @@ export class SqliteRateCounter implements RateCounter {
   readonly #hitAll;
   readonly #hit;
   readonly #hitUnless;
+  /** Writes that wait for other processes' write lock without blocking the event loop. */
+  readonly #writer: SqliteWriter;
 
   constructor(db: Db, { subWindows = 20, longestWindowSeconds = 86_400 }: SqliteRateCounterOptions = {}) {
+    this.#writer = sqliteWriter(db);
     if (!Number.isInteger(subWindows) || subWindows < 1 || 1000 % subWindows !== 0) {
       throw new Error(`subWindows must divide 1000, got ${subWindows}`);
     }
@@ -135,16 +139,17 @@ export class SqliteRateCounter implements RateCounter {
   }
 
   async hit(key: string, limit: number, windowSeconds: number, now = Date.now()): Promise<RateDecision> {
-    return this.#hit.immediate(key, limit, windowSeconds, now);
+    return this.#writer.write(() => this.#hit.immediate(key, limit, windowSeconds, now));
   }
 
   async release(key: string, windowSeconds: number, at: number): Promise<void> {
     // One statement: atomic on its own, and `count > 0` keeps a double release from going negative.
-    this.#decrement.run(key, this.#span(windowSeconds, at).current);
+    const window = this.#span(windowSeconds, at).current;
+    await this.#writer.write(() => this.#decrement.run(key, window));
   }
 
   async hitUnless(key: string, limit: number, windowSeconds: number, free: () => boolean, now = Date.now()): Promise<RateDecision | null> {
-    return this.#hitUnless.immediate(key, limit, windowSeconds, free, now);
+    return this.#writer.write(() => this.#hitUnless.immediate(key, limit, windowSeconds, free, now));
   }
 
   async peek(key: string, limit: number, windowSeconds: number, now = Date.now()): Promise<RateDecision> {
@@ -154,14 +159,14 @@ export class SqliteRateCounter implements RateCounter {
   }
 
   async hitAll<Q extends Quota>(quotas: readonly Q[], now = Date.now()): Promise<{ quota: Q; decision: RateDecision } | null> {
-    const full = this.#hitAll.immediate(quotas, now);
+    const full = await this.#writer.write(() => this.#hitAll.immediate(quotas, now));
     return full ? { quota: quotas[full.index]!, decision: full.decision } : null;
   }
 
   async prune(now = Date.now()): Promise<number> {
     // The oldest sub-window any allowed window still counts starts after now − T − s.
     const reach = this.#longestMs + this.#longestMs / this.#subWindows;
-    return this.#prune.run(now - reach - 1000).changes;
+    return (await this.#writer.write(() => this.#prune.run(now - reach - 1000))).changes;
   }
 
   /** The sub-windows a check at `now` counts, by their starts (ms since the epoch). */

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { nanoid } from 'nanoid';
 import type { Db } from '../store/database.ts';
+import { type SqliteWriter, sqliteWriter } from '../store/sqlite-writer.ts';
 
 /** Where a verification link opens: `<issuer>/v/<code>`. */
 export const LINK_PATH = '/v/';
@@ -36,16 +37,20 @@ export class SqliteSessionLinks implements SessionLinks {
   readonly #issuer: string;
   readonly #insert;
   readonly #find;
+  /** Writes that wait for other processes' write lock without blocking the event loop. */
+  readonly #writer: SqliteWriter;
 
   constructor(db: Db, issuer: string) {
     this.#issuer = issuer;
+    this.#writer = sqliteWriter(db);
     this.#insert = db.prepare<[Buffer, string]>('INSERT INTO session_links (link_hash, session_id) VALUES (?, ?)');
     this.#find = db.prepare<[Buffer], string>('SELECT session_id FROM session_links WHERE link_hash = ?').pluck();
   }
 
   async create(sessionId: string): Promise<string> {
     const code = newLinkCode();
-    this.#insert.run(linkHash(code), sessionId);
+    const hash = linkHash(code);
+    await this.#writer.write(() => this.#insert.run(hash, sessionId));
     return linkUrl(this.#issuer, code);
   }
 

@@ -1,6 +1,7 @@
 import type { PersonFixedBy, SessionState, VaccinationStatus } from '../../protocol/api.ts';
 import { type AuditEvent, prepareAuditInsert } from '../consent/audit.ts';
 import type { Db } from '../store/database.ts';
+import { type SqliteWriter, sqliteWriter } from '../store/sqlite-writer.ts';
 import { WebhookOutbox } from '../webhooks/outbox.ts';
 import { FINAL_STATES, fromStatesSql, TRANSITIONS } from './transitions.ts';
 
@@ -183,6 +184,8 @@ export function sessionFromRow(r: SessionRow): Session {
 
 export class SqliteSessionStore implements SessionStore {
   readonly #db: Db;
+  /** Writes that wait for other processes' write lock without blocking the event loop. */
+  readonly #writer: SqliteWriter;
   readonly #insertAudit: (e: AuditEvent) => void;
   /** Session events for clients with a webhook, written in the transaction of the state change. */
   readonly #webhooks: WebhookOutbox;
@@ -192,6 +195,7 @@ export class SqliteSessionStore implements SessionStore {
 
   constructor(db: Db, webhooks: WebhookOutbox = new WebhookOutbox(db)) {
     this.#db = db;
+    this.#writer = sqliteWriter(db);
     this.#insertAudit = prepareAuditInsert(db);
     this.#webhooks = webhooks;
     this.#statements = {
@@ -274,11 +278,12 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async create(session: NewSession): Promise<void> {
-    this.#statements.insert.run(session);
+    await this.#writer.write(() => this.#statements.insert.run(session));
   }
 
   async createWithOtp(session: NewSession, otp: OtpIssue): Promise<void> {
-    this.#statements.insertWithOtp.run({ ...session, ...otp, otpSha256Hash: otp.otpSha256Hash ?? null, nameMatched: otp.nameMatched ? 1 : 0 });
+    const row = { ...session, ...otp, otpSha256Hash: otp.otpSha256Hash ?? null, nameMatched: otp.nameMatched ? 1 : 0 };
+    await this.#writer.write(() => this.#statements.insertWithOtp.run(row));
   }
 
   async get(id: string): Promise<Session | null> {
@@ -287,22 +292,23 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async recordOtpSent(id: string, previousSends: number, otp: OtpIssue): Promise<boolean> {
-    const result = this.#statements.otpSent.run({ id, previousSends, ...otp, otpSha256Hash: otp.otpSha256Hash ?? null, nameMatched: otp.nameMatched ? 1 : 0 });
+    const row = { id, previousSends, ...otp, otpSha256Hash: otp.otpSha256Hash ?? null, nameMatched: otp.nameMatched ? 1 : 0 };
+    const result = await this.#writer.write(() => this.#statements.otpSent.run(row));
     return result.changes === 1;
   }
 
   async recordWrongOtp(id: string, maxAttempts: number): Promise<{ failedAttempts: number; state: SessionState } | null> {
-    const { row, queued } = this.#transactions.wrongOtp.immediate(id, maxAttempts);
+    const { row, queued } = await this.#writer.write(() => this.#transactions.wrongOtp.immediate(id, maxAttempts));
     if (queued) this.#webhooks.wake();
     return row ? { failedAttempts: row.failed_attempts, state: row.state } : null;
   }
 
   async markVerified(id: string, otpHash: Buffer, consentTicketHash: Buffer, holder: TicketHolder): Promise<boolean> {
-    return this.#statements.verified.run(consentTicketHash, holder, id, otpHash).changes === 1;
+    return (await this.#writer.write(() => this.#statements.verified.run(consentTicketHash, holder, id, otpHash))).changes === 1;
   }
 
   async recordNameTry(id: string, previousTries: number, maxTries: number, person: CorrectedPerson | null): Promise<boolean> {
-    const result = this.#statements.nameTry.run({
+    const row = {
       id,
       previousTries,
       maxTries,
@@ -310,7 +316,8 @@ export class SqliteSessionStore implements SessionStore {
       nameHash: person?.nameHash ?? null,
       vaccinationStatus: person?.vaccinationStatus ?? null,
       subject: person?.subject ?? null,
-    });
+    };
+    const result = await this.#writer.write(() => this.#statements.nameTry.run(row));
     return result.changes === 1;
   }
 
@@ -321,18 +328,18 @@ export class SqliteSessionStore implements SessionStore {
     token: { token: string; jti: string },
     audit: AuditEvent,
   ): Promise<boolean> {
-    const { done, queued } = this.#transactions.complete.immediate(id, transition, otpHash, token, audit);
+    const { done, queued } = await this.#writer.write(() => this.#transactions.complete.immediate(id, transition, otpHash, token, audit));
     if (queued) this.#webhooks.wake();
     return done;
   }
 
   async deny(id: string, audit: AuditEvent): Promise<boolean> {
-    const { done, queued } = this.#transactions.deny.immediate(id, audit);
+    const { done, queued } = await this.#writer.write(() => this.#transactions.deny.immediate(id, audit));
     if (queued) this.#webhooks.wake();
     return done;
   }
 
   async prune(before: number): Promise<number> {
-    return this.#statements.prune.run(before).changes;
+    return (await this.#writer.write(() => this.#statements.prune.run(before))).changes;
   }
 }

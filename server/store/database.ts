@@ -5,6 +5,9 @@ import { ensurePrivateFile, tightenFile } from './private-files.ts';
 
 export type Db = Database.Database;
 
+/** How long a write waits for another process's write lock before it fails (ms). */
+export const BUSY_TIMEOUT_MS = 5000;
+
 // Each entry moves the schema one version forward; never edit a shipped entry, append a new one.
 const MIGRATIONS: readonly string[] = [
   `
@@ -228,8 +231,9 @@ export function openDatabase(file: string, { cacheMb = 64 }: OpenOptions = {}): 
   // NORMAL in WAL is durable against process crashes (only power loss can drop the last commits).
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  // Several app processes may share the file: wait for a writer instead of failing with SQLITE_BUSY.
-  db.pragma('busy_timeout = 5000');
+  // Several app processes may share the file: wait for a writer instead of failing with SQLITE_BUSY
+  // (request-path writes wait without blocking the event loop: sqlite-writer.ts).
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma(`cache_size = ${-Math.round(cacheMb * 1024)}`);
   migrate(db);
   return db;

@@ -21,3 +21,9 @@ export class DatabaseUnavailableError extends Error {
     this.retryAfter = retryAfter;
   }
 }
+
+/** SQLITE_BUSY or one of its extended codes, as better-sqlite3 throws it: another process holds the lock (store/sqlite-writer.ts). */
+export function isSqliteBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}

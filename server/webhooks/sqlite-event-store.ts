@@ -1,4 +1,5 @@
 import type { Db } from '../store/database.ts';
+import { type SqliteWriter, sqliteWriter } from '../store/sqlite-writer.ts';
 import {
   type AttemptEnd,
   type AttemptRecord,
@@ -24,9 +25,12 @@ import {
 export class SqliteWebhookEventStore implements WebhookEventStore {
   readonly #db: Db;
   readonly #s;
+  /** Writes that wait for other processes' write lock without blocking the event loop. */
+  readonly #writer: SqliteWriter;
 
   constructor(db: Db) {
     this.#db = db;
+    this.#writer = sqliteWriter(db);
     this.#s = {
       claim: db.prepare<{ now: number; leaseUntil: number; claim: string; limit: number }, EventRow>(
         `UPDATE webhook_events SET claim = @claim, next_attempt_at = @leaseUntil, attempts = attempts + 1
@@ -58,7 +62,8 @@ export class SqliteWebhookEventStore implements WebhookEventStore {
 
   async claimDue(now: number, limit: number, leaseMs: number): Promise<ClaimedEvent[]> {
     const claim = newClaim();
-    return this.#s.claim.all({ now, leaseUntil: now + leaseMs, claim, limit }).map((r) => ({ ...eventFromRow(r), claim }));
+    const rows = await this.#writer.write(() => this.#s.claim.all({ now, leaseUntil: now + leaseMs, claim, limit }));
+    return rows.map((r) => ({ ...eventFromRow(r), claim }));
   }
 
   async nextDueAt(): Promise<number | null> {
@@ -66,15 +71,16 @@ export class SqliteWebhookEventStore implements WebhookEventStore {
   }
 
   async recordAttempt(event: ClaimedEvent, attempt: AttemptRecord, end: AttemptEnd, result: string): Promise<boolean> {
-    return this.#db.transaction(() => {
+    const settled = settledColumns(end, attempt.at + attempt.durationMs);
+    const write = this.#db.transaction(() => {
       this.#s.attempt.run(attempt);
-      const settled = settledColumns(end, attempt.at + attempt.durationMs);
       return this.#s.settle.run({ id: event.id, claim: event.claim, result, ...settled }).changes === 1;
-    }).immediate();
+    });
+    return this.#writer.write(() => write.immediate());
   }
 
   async release(event: ClaimedEvent, now: number): Promise<void> {
-    this.#s.release.run({ id: event.id, claim: event.claim, now });
+    await this.#writer.write(() => this.#s.release.run({ id: event.id, claim: event.claim, now }));
   }
 
   async get(id: string): Promise<WebhookEvent | null> {
@@ -93,10 +99,10 @@ export class SqliteWebhookEventStore implements WebhookEventStore {
 
   async replay(id: string, now: number, retryForMs: number): Promise<'queued' | 'busy' | null> {
     if (!this.#s.get.get(id)) return null;
-    return this.#s.replay.run({ id, now, giveUpAt: now + retryForMs }).changes === 1 ? 'queued' : 'busy';
+    return (await this.#writer.write(() => this.#s.replay.run({ id, now, giveUpAt: now + retryForMs }))).changes === 1 ? 'queued' : 'busy';
   }
 
   async prune(before: number): Promise<number> {
-    return this.#s.prune.run(before).changes;
+    return (await this.#writer.write(() => this.#s.prune.run(before))).changes;
   }
 }

@@ -1,5 +1,6 @@
 import { TRANSITIONS } from '../sessions/transitions.ts';
 import type { Db } from '../store/database.ts';
+import { type SqliteWriter, sqliteWriter } from '../store/sqlite-writer.ts';
 import type { ExpirySweep } from './dispatcher.ts';
 import type { WebhookOutbox } from './outbox.ts';
 
@@ -29,9 +30,12 @@ export class ExpirySweeper implements ExpirySweep {
   readonly #graceMs: number;
   readonly #batch: number;
   readonly #s;
+  /** Writes that wait for other processes' write lock without blocking the event loop. */
+  readonly #writer: SqliteWriter;
 
   constructor(db: Db, outbox: WebhookOutbox, graceMs: number, batch = 500) {
     this.#db = db;
+    this.#writer = sqliteWriter(db);
     this.#outbox = outbox;
     this.#graceMs = graceMs;
     this.#batch = batch;
@@ -49,18 +53,18 @@ export class ExpirySweeper implements ExpirySweep {
     };
   }
 
-  /** One sweep; returns how many sessions it ended (each with its event). Synchronous underneath (SQLite). */
+  /** One sweep; returns how many sessions it ended (each with its event). */
   async sweep(now: number): Promise<number> {
     const to = now - this.#graceMs;
     const from = this.#s.watermark.get()?.swept_to ?? to;
     if (to <= from) return 0;
     // A read first: most sweeps find nothing and need no write lock.
     if (this.#s.due.all({ from, to, limit: 1 }).length === 0) {
-      if (to - from >= ADVANCE_EVERY_MS) this.#s.advance.run({ from, to });
+      if (to - from >= ADVANCE_EVERY_MS) await this.#writer.write(() => this.#s.advance.run({ from, to }));
       return 0;
     }
     let ended = 0;
-    this.#db.transaction(() => {
+    const write = this.#db.transaction(() => {
       const start = this.#s.watermark.get()?.swept_to ?? from;
       const due = this.#s.due.all({ from: start, to, limit: this.#batch });
       for (const session of due) {
@@ -71,7 +75,8 @@ export class ExpirySweeper implements ExpirySweep {
       // A full batch stops at its last row (more may share that instant: `>=` takes them next time).
       const reached = due.length === this.#batch ? due[due.length - 1]!.expires_at : to;
       if (reached > start) this.#s.advance.run({ from: start, to: reached });
-    }).immediate();
+    });
+    await this.#writer.write(() => write.immediate());
     if (ended > 0) this.#outbox.wake();
     return ended;
   }

@@ -1,0 +1,128 @@
+// Writes while another connection holds SQLite's write lock (as another service process does):
+// they wait without blocking this process's event loop, land once the lock is free, and give up as
+// a 503, not a 500, when it is held too long. Real files, real locks.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { BUSY_TIMEOUT_MS, openDatabase } from './database.ts';
+import { failFastOnBusy, SqliteWriter, sqliteWriter } from './sqlite-writer.ts';
+import { DatabaseUnavailableError } from './unavailable.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kycvs-writer-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+/** Two connections to one new file: `db` is a serving process's (fail-fast, writes through the writer), `other` plays another process. */
+function twoConnections() {
+  const file = path.join(dir, `w${++n}.sqlite`);
+  const db = openDatabase(file);
+  db.exec('CREATE TABLE t (v INTEGER PRIMARY KEY)');
+  failFastOnBusy(db);
+  const other = openDatabase(file);
+  after(() => {
+    other.close();
+    db.close();
+  });
+  return { db, other, insert: db.prepare<[number]>('INSERT INTO t (v) VALUES (?)') };
+}
+
+const count = (db: ReturnType<typeof openDatabase>) => db.prepare('SELECT count(*) FROM t').pluck().get() as number;
+
+describe('SQLite writes under another writer', () => {
+  test('a write waits for the other connection\'s lock without blocking the event loop, then lands', async () => {
+    const { db, other, insert } = twoConnections();
+    other.exec('BEGIN IMMEDIATE');
+    // Only a free event loop can run this timer: SQLite's own busy handler would sleep this thread
+    // with the lock still held, and the write would fail after the busy timeout instead.
+    let ticks = 0;
+    const ticking = setInterval(() => ticks++, 1);
+    setTimeout(() => other.exec('COMMIT'), 60);
+    const started = performance.now();
+    const result = await sqliteWriter(db).write(() => insert.run(1));
+    clearInterval(ticking);
+    assert.equal(result.changes, 1);
+    assert.equal(count(db), 1);
+    assert.ok(ticks >= 5, `the event loop ran ${ticks} timer ticks while the write waited`);
+    assert.ok(performance.now() - started < BUSY_TIMEOUT_MS / 2, 'landed once the lock was free');
+  });
+
+  test('a transaction waits the same way and runs once, when it has the lock', async () => {
+    const { db, other, insert } = twoConnections();
+    other.exec('BEGIN IMMEDIATE');
+    setTimeout(() => other.exec('COMMIT'), 30);
+    let runs = 0;
+    const both = db.transaction(() => {
+      runs++;
+      insert.run(1);
+      insert.run(2);
+    });
+    await sqliteWriter(db).write(() => both.immediate());
+    assert.equal(runs, 1);
+    assert.equal(count(db), 2);
+  });
+
+  test('a lock held past the timeout is a 503 (database_timeout), and nothing was written', async () => {
+    const { db, other, insert } = twoConnections();
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await assert.rejects(new SqliteWriter({ timeoutMs: 150 }).write(() => insert.run(1)), (err: unknown) => {
+        assert.ok(err instanceof DatabaseUnavailableError);
+        assert.equal(err.code, 'database_timeout');
+        assert.equal(err.status, 503);
+        return true;
+      });
+    } finally {
+      other.exec('COMMIT');
+    }
+    assert.equal(count(db), 0);
+  });
+
+  test('many writes waiting at once all land, in the order they came, each tried once the one before is in', async () => {
+    const { db, other, insert } = twoConnections();
+    other.exec('BEGIN IMMEDIATE');
+    setTimeout(() => other.exec('COMMIT'), 40);
+    const writer = sqliteWriter(db);
+    let attempts = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        writer.write(() => {
+          attempts++;
+          return insert.run(i);
+        }),
+      ),
+    );
+    assert.deepEqual(db.prepare('SELECT v FROM t ORDER BY rowid').pluck().all(), Array.from({ length: 20 }, (_, i) => i));
+    // The first write polls the lock; the 19 behind it each try once, when their turn comes.
+    assert.ok(attempts < 20 + 60, `${attempts} attempts for 20 writes`);
+  });
+
+  test('writes queued behind a lock held too long all give up by the one timeout, not one after the other', async () => {
+    const { db, other, insert } = twoConnections();
+    other.exec('BEGIN IMMEDIATE');
+    const writer = new SqliteWriter({ timeoutMs: 200 });
+    const started = performance.now();
+    try {
+      const outcomes = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => writer.write(() => insert.run(i))));
+      assert.deepEqual(outcomes.map((o) => o.status === 'rejected' && (o.reason as DatabaseUnavailableError).code), Array(5).fill('database_timeout'));
+    } finally {
+      other.exec('COMMIT');
+    }
+    assert.ok(performance.now() - started < 200 * 3, `gave up after ${Math.round(performance.now() - started)} ms`);
+  });
+
+  test('any other error is thrown at once, not retried', async () => {
+    const { db, insert } = twoConnections();
+    insert.run(1);
+    let runs = 0;
+    await assert.rejects(
+      sqliteWriter(db).write(() => {
+        runs++;
+        return insert.run(1);
+      }),
+      (err: unknown) => (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY',
+    );
+    assert.equal(runs, 1);
+  });
+});
