@@ -51,11 +51,12 @@ export function openModal(src: string, label: string, onEscape: () => void): [fr
   const inerted = [...document.body.children].filter(
     (el): el is HTMLElement => el instanceof HTMLElement && !el.inert,
   );
+  // In first: the frame's navigation starts now, and the page's restyle below overlaps it.
+  document.body.append(host);
   for (const el of inerted) el.inert = true;
   const pageStyle = document.documentElement.style;
   const overflow = pageStyle.overflow;
   pageStyle.overflow = 'hidden';
-  document.body.append(host);
 
   // Key presses inside the frame never reach this document; the frame reports its own Escape. On the
   // window, which the document's key events bubble to: no `document.` to download.
