@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '../../../test-support/postgres.ts';
+import { FileKeyStore } from '../../signing/key-store.ts';
 import { PostgresKeyStore } from '../../signing/postgres-key-store.ts';
 import { KEK_BYTES, KeyEncryptionKey } from '../kek.ts';
 import { loadPostgresSecrets } from '../postgres-secrets.ts';
@@ -76,6 +77,45 @@ describe('cli: db adopt-secrets (moving a SQLite deployment to PostgreSQL)', () 
     const again = cliWith(withKek, db.url, 'db', 'adopt-secrets', old.dir);
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /already the ones PostgreSQL holds/);
+  });
+
+  it('moves the signing keys too, schedules and all: the same kid signs and the JWKS is the same, so tokens in flight stay valid', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    const old = sqliteDataDir();
+    // A data dir that has served: its first key, and a rotation published ahead of signing.
+    const files = await FileKeyStore.open(old.dir, 300);
+    await files.rotate();
+    const [signing, published] = [(await files.signingKey()).kid, await files.publicKeys()];
+    const run = cliWith(withKek, db.url, 'db', 'adopt-secrets', old.dir);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout.split('\n')[1]!, new RegExp(`^adopted 2 signing keys \\(${published.map((k) => k.kid).join(', ')}\\)`));
+    const moved = await PostgresKeyStore.open({ pool: db.pool, kek, tokenTtlSeconds: 300 });
+    try {
+      assert.equal((await moved.signingKey()).kid, signing);
+      assert.deepEqual(await moved.publicKeys(), published);
+    } finally {
+      await moved.close();
+    }
+    const { rows } = await db.pool.query<{ sealed: Buffer }>('SELECT private_key_sealed AS sealed FROM signing_keys');
+    for (const { sealed } of rows) assert.ok(!sealed.toString('latin1').includes('PRIVATE KEY'), 'sealed, not a PEM');
+    const again = cliWith(withKek, db.url, 'db', 'adopt-secrets', old.dir);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout.split('\n')[1]!, /signing keys are already the ones PostgreSQL holds/);
+  });
+
+  it('refuses a key file that is not its kid\'s key, before touching the database', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    const old = sqliteDataDir();
+    const files = await FileKeyStore.open(old.dir, 300);
+    const kid = (await files.signingKey()).kid;
+    const other = sqliteDataDir();
+    const otherKid = (await (await FileKeyStore.open(other.dir, 300)).signingKey()).kid;
+    fs.copyFileSync(path.join(other.dir, 'keys', `${otherKid}.private.pem`), path.join(old.dir, 'keys', `${kid}.private.pem`));
+    const run = cliWith(withKek, db.url, 'db', 'adopt-secrets', old.dir);
+    assert.equal(run.status, 1);
+    assert.equal(run.stderr.split('\n').length, 1);
+    assert.match(run.stderr, /is not that key's \(key_files_invalid\)$/);
+    assert.deepEqual(await appliedVersions(db.pool), [], 'no migration applied');
   });
 
   it('refuses in one line once a service has started on the database, leaving its secrets as they are', async () => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../../config.ts';
+import { adoptSigningKeys, KeyFilesError, KeysConflict, readFileKeys } from '../../signing/adopt-keys.ts';
 import { KekError, requireKek } from '../kek.ts';
 import { adoptSecrets, SecretsConflict } from '../postgres-secrets.ts';
 import { resealAll } from '../reseal.ts';
@@ -10,9 +11,9 @@ import { createPool, type Pool } from './pool.ts';
 
 export const DB_USAGE = `  db migrate                          bring the PostgreSQL schema at KYCVS_DATABASE_URL up to date; prints the
                                       versions applied (safe to run from several machines at once)
-  db adopt-secrets DATA_DIR           moving from SQLite: store DATA_DIR/secrets.json's hashing secrets in PostgreSQL
-                                      (sealed under KYCVS_KEK), before the first start there, so mobile hashes,
-                                      verifiers' pseudonymous subjects and API keys stay valid
+  db adopt-secrets DATA_DIR           moving from SQLite: store DATA_DIR's hashing secrets and signing keys in
+                                      PostgreSQL (sealed under KYCVS_KEK), before the first start there, so mobile
+                                      hashes, pseudonymous subjects, API keys, kids and the JWKS stay as they were
   db reseal                           changing the KEK: with KYCVS_KEK the new one and KYCVS_KEK_PREVIOUS the old,
                                       seal every signing key and hashing secret again under the new one`;
 
@@ -49,19 +50,31 @@ export async function runDbCommand(
       return 0;
     }
     const dataDir = path.resolve(args[0]!);
-    // Read first: a wrong path or a missing KEK changes nothing in the database.
+    // Read and check first: a wrong path, a broken key file or a missing KEK changes nothing in the database.
     const seed = readSecretsFile(dataDir);
+    const keys = await readFileKeys(dataDir);
     const kek = requireKek(config.kek);
     await migrate(pool);
-    const outcome = await adoptSecrets(pool, kek, seed);
+    // Secrets first: a service that started here wrote its secrets before its key, so a conflict shows there before anything is written.
+    const secrets = await adoptSecrets(pool, kek, seed);
     print(
-      outcome === 'adopted'
+      secrets === 'adopted'
         ? `adopted the hashing secrets of ${path.join(dataDir, 'secrets.json')}: mobile hashes, pseudonymous subjects and API keys carry over`
         : 'these hashing secrets are already the ones PostgreSQL holds: nothing to do',
     );
+    if (!keys) {
+      print(`${dataDir} has no signing keys: the first process on PostgreSQL makes one`);
+      return 0;
+    }
+    const signing = await adoptSigningKeys(pool, kek, keys);
+    print(
+      signing === 'adopted'
+        ? `adopted ${keys.length} signing key${keys.length === 1 ? '' : 's'} (${keys.map((k) => k.schedule.kid).join(', ')}): the same kids sign and are published`
+        : 'these signing keys are already the ones PostgreSQL holds: nothing to do',
+    );
     return 0;
   } catch (err) {
-    if (err instanceof DatabaseUnavailableError || err instanceof KekError || err instanceof SecretsConflict || err instanceof SecretsFileError) {
+    if (err instanceof DatabaseUnavailableError || err instanceof KekError || err instanceof SecretsConflict || err instanceof SecretsFileError || err instanceof KeysConflict || err instanceof KeyFilesError) {
       fail(`error: ${err.message} (${err.code})`);
       return 1;
     }
