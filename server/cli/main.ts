@@ -13,7 +13,7 @@ import { syntheticRegistryCsv } from '../registry/synthetic.ts';
 import { createLogger } from '../logger.ts';
 import { PUBLISH_AHEAD_SECONDS } from '../signing/key-store.ts';
 import { openDurableStores } from '../store/open-stores.ts';
-import { DB_USAGE, runDbCommand } from '../store/postgres/migrate-cli.ts';
+import { DB_USAGE, runDbCommand } from '../store/postgres/db-cli.ts';
 import { WEBHOOK_USAGE, runWebhooksCommand, updateClientWebhook } from '../webhooks/cli.ts';
 
 const USAGE = `KYC-VS command line (works on KYCVS_DATA_DIR, default ./data, or on PostgreSQL when KYCVS_DATABASE_URL is

@@ -38,14 +38,14 @@ function logUnavailable(req: Request, err: DatabaseUnavailableError): void {
 }
 
 /** Any error as the ApiError the client may see: body-parser failures by type, anything unknown logged and hidden. */
-function asApiError(err: unknown, req: Request): ApiError {
-  if (err instanceof ApiError) return err;
+function asApiError(thrown: unknown, req: Request): ApiError {
+  if (thrown instanceof ApiError) return thrown;
+  // A read that met another process's write lock at a rare moment (sqlite-writer.ts): try again, as for any busy store.
+  const err = isSqliteBusy(thrown) ? new DatabaseUnavailableError('database_timeout', 'SQLite is busy.', 1, { cause: thrown }) : thrown;
   const type = (err as { type?: unknown } | null)?.type;
   const status = (err as { status?: unknown } | null)?.status;
   const known = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
   if (known) return known();
-  // A read that met another process's write lock at a rare moment (sqlite-writer.ts): try again, as for any busy store.
-  if (isSqliteBusy(err)) return asApiError(new DatabaseUnavailableError('database_timeout', 'SQLite is busy.', 1, { cause: err }), req);
   if (err instanceof DatabaseUnavailableError) {
     logUnavailable(req, err);
     return new ApiError('service_unavailable', 'The service cannot answer right now. Try again shortly.', { retry_after: err.retryAfter });

@@ -141,9 +141,8 @@ async function framedPage(
   const page = framedTemplate.page
     .replace(HTML_LANG, () => `<html lang="${step.lang}">`)
     .replace(TITLE, () => `<title>${escapeHtml(step.title)}</title>`)
-    .replace(APP_ELEMENT, () => `<kycvs-app>${step.html}</kycvs-app>`)
-    .replace(CONFIG_PLACEHOLDER, () => CONFIG_PLACEHOLDER.replace('null', scriptSafeJson(config)));
-  return { page, styleHash: framedTemplate.styleHash };
+    .replace(APP_ELEMENT, () => `<kycvs-app>${step.html}</kycvs-app>`);
+  return { page: withConfig(page, config), styleHash: framedTemplate.styleHash };
 }
 
 /** The built frame page carrying `config`; null when the widget is not built. Also the verification link's page (link-routes.ts). */
@@ -154,7 +153,12 @@ export async function framePage(config: FramePageConfig): Promise<string | null>
     return null;
   }
   if (!built.includes(CONFIG_PLACEHOLDER)) throw new Error('dist/widget/index.html has no config placeholder: rebuild');
-  return built.replace(CONFIG_PLACEHOLDER, CONFIG_PLACEHOLDER.replace('null', scriptSafeJson(config)));
+  return withConfig(built, config);
+}
+
+/** `page` with `config` in its boot config element. */
+function withConfig(page: string, config: FramePageConfig): string {
+  return page.replace(CONFIG_PLACEHOLDER, () => CONFIG_PLACEHOLDER.replace('null', scriptSafeJson(config)));
 }
 
 /** JSON that cannot close its <script> element or open a comment. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { JWK } from 'jose';
 import type { KeyEncryptionKey } from '../store/kek.ts';
 import { inTransaction, type Pool } from '../store/postgres/pool.ts';
-import { importSigningKey, type KeySchedule } from './key-store.ts';
+import { importSigningKey, KEY_FILES, type KeySchedule } from './key-store.ts';
 import { keySealContext } from './postgres-key-store.ts';
 
 /** A data dir's signing key as FileKeyStore keeps it: its schedule, public JWK and PKCS#8 PEM. */
@@ -37,7 +37,7 @@ export class KeysConflict extends Error {
  * null when the data dir has none (it never served).
  */
 export async function readFileKeys(dataDir: string): Promise<FileKey[] | null> {
-  const dir = path.join(dataDir, 'keys');
+  const dir = KEY_FILES.dir(dataDir);
   const read = (name: string) => {
     try {
       return fs.readFileSync(path.join(dir, name), 'utf8');
@@ -45,23 +45,23 @@ export async function readFileKeys(dataDir: string): Promise<FileKey[] | null> {
       throw new KeyFilesError(`${path.join(dir, name)}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: err });
     }
   };
-  if (!fs.existsSync(path.join(dir, 'manifest.json'))) return null;
+  if (!fs.existsSync(path.join(dir, KEY_FILES.manifest))) return null;
   let schedules: KeySchedule[];
   try {
-    schedules = (JSON.parse(read('manifest.json')) as { keys: KeySchedule[] }).keys;
+    schedules = (JSON.parse(read(KEY_FILES.manifest)) as { keys: KeySchedule[] }).keys;
   } catch (err) {
     if (err instanceof KeyFilesError) throw err;
-    throw new KeyFilesError(`${path.join(dir, 'manifest.json')}: not JSON`, { cause: err });
+    throw new KeyFilesError(`${path.join(dir, KEY_FILES.manifest)}: not JSON`, { cause: err });
   }
   const keys: FileKey[] = [];
   for (const schedule of schedules) {
-    const privatePem = read(`${schedule.kid}.private.pem`);
+    const privatePem = read(KEY_FILES.privatePem(schedule.kid));
     try {
       await importSigningKey(schedule.kid, privatePem);
     } catch (err) {
       throw new KeyFilesError(`${schedule.kid}: ${(err as Error).message}`, { cause: err });
     }
-    keys.push({ schedule, publicJwk: JSON.parse(read(`${schedule.kid}.public.jwk.json`)) as JWK, privatePem });
+    keys.push({ schedule, publicJwk: JSON.parse(read(KEY_FILES.publicJwk(schedule.kid))) as JWK, privatePem });
   }
   return keys;
 }

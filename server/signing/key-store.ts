@@ -23,6 +23,14 @@ interface Manifest {
   keys: KeySchedule[];
 }
 
+/** FileKeyStore's files: in `<dataDir>/keys`, the manifest and, per key, its private PEM and public JWK. */
+export const KEY_FILES = {
+  dir: (dataDir: string) => path.join(dataDir, 'keys'),
+  manifest: 'manifest.json',
+  privatePem: (kid: string) => `${kid}.private.pem`,
+  publicJwk: (kid: string) => `${kid}.public.jwk.json`,
+};
+
 export interface SigningKey {
   kid: string;
   privateKey: CryptoKey;
@@ -125,7 +133,7 @@ export class FileKeyStore implements KeyStore {
 
   /** Opens the key store, generating the first key on first start. */
   static async open(dataDir: string, tokenTtlSeconds: number): Promise<FileKeyStore> {
-    const store = new FileKeyStore(path.join(dataDir, 'keys'), tokenTtlSeconds);
+    const store = new FileKeyStore(KEY_FILES.dir(dataDir), tokenTtlSeconds);
     ensurePrivateDir(dataDir);
     ensurePrivateDir(store.#dir);
     if (!fs.existsSync(store.#manifestPath)) await store.rotate({ immediate: true });
@@ -134,7 +142,7 @@ export class FileKeyStore implements KeyStore {
   }
 
   get #manifestPath(): string {
-    return path.join(this.#dir, 'manifest.json');
+    return path.join(this.#dir, KEY_FILES.manifest);
   }
 
   /** The key that signs now (re-reading the manifest at most once a second). */
@@ -142,7 +150,7 @@ export class FileKeyStore implements KeyStore {
     await this.#reload(false);
     const current = currentSchedule(this.#manifest.keys, now);
     if (this.#signing?.kid !== current.kid) {
-      const pem = fs.readFileSync(path.join(this.#dir, `${current.kid}.private.pem`), 'utf8');
+      const pem = fs.readFileSync(path.join(this.#dir, KEY_FILES.privatePem(current.kid)), 'utf8');
       this.#signing = await importSigningKey(current.kid, pem);
     }
     return this.#signing;
@@ -164,8 +172,8 @@ export class FileKeyStore implements KeyStore {
   async rotate(options: RotateOptions = {}, now = Date.now()): Promise<string> {
     const signsFrom = signsFromFor(options, now);
     const { kid, publicJwk, privatePem } = await generateSigningKey();
-    fs.writeFileSync(path.join(this.#dir, `${kid}.private.pem`), privatePem, { mode: 0o600 });
-    fs.writeFileSync(path.join(this.#dir, `${kid}.public.jwk.json`), JSON.stringify(publicJwk));
+    fs.writeFileSync(path.join(this.#dir, KEY_FILES.privatePem(kid)), privatePem, { mode: 0o600 });
+    fs.writeFileSync(path.join(this.#dir, KEY_FILES.publicJwk(kid)), JSON.stringify(publicJwk));
     const manifest = this.#readManifest();
     for (const entry of manifest.keys) entry.retired_at = Math.min(entry.retired_at ?? signsFrom, signsFrom);
     manifest.keys.push({ kid, created_at: now, signs_from: signsFrom, retired_at: null });
@@ -202,7 +210,7 @@ export class FileKeyStore implements KeyStore {
     currentSchedule(manifest.keys, Number.POSITIVE_INFINITY); // refuses a manifest with no key at all
     const jwks = new Map<string, JWK>();
     for (const entry of manifest.keys) {
-      const file = path.join(this.#dir, `${entry.kid}.public.jwk.json`);
+      const file = path.join(this.#dir, KEY_FILES.publicJwk(entry.kid));
       if (fs.existsSync(file)) jwks.set(entry.kid, JSON.parse(fs.readFileSync(file, 'utf8')) as JWK);
     }
     this.#publicJwks = jwks;

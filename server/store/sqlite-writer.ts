@@ -54,11 +54,8 @@ export class SqliteWriter {
     // From the first attempt: a write behind others in the queue does not get a timeout of its own.
     const deadline = performance.now() + this.#timeoutMs;
     if (this.#queued === 0) {
-      try {
-        return write();
-      } catch (err) {
-        if (!isSqliteBusy(err)) throw err;
-      }
+      const written = attempt(write);
+      if (written !== BUSY) return written;
     }
     // Contended: only the first waiting write of this process polls the lock; the others follow it
     // as soon as it is in, instead of each failing against the lock on every turn.
@@ -73,18 +70,27 @@ export class SqliteWriter {
   }
 
   async #untilWritten<T>(write: () => T, deadline: number): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return write();
-      } catch (err) {
-        if (!isSqliteBusy(err)) throw err;
-      }
+    for (let tries = 0; ; tries++) {
+      const written = attempt(write);
+      if (written !== BUSY) return written;
       if (performance.now() >= deadline) {
         throw new DatabaseUnavailableError('database_timeout', 'The database is busy: another process held its write lock too long.', 2);
       }
-      await (attempt < IMMEDIATE_RETRIES
+      await (tries < IMMEDIATE_RETRIES
         ? new Promise((resolve) => setImmediate(resolve))
-        : new Promise((resolve) => setTimeout(resolve, Math.min(MAX_WAIT_MS, 2 ** (attempt - IMMEDIATE_RETRIES)))));
+        : new Promise((resolve) => setTimeout(resolve, Math.min(MAX_WAIT_MS, 2 ** (tries - IMMEDIATE_RETRIES)))));
     }
+  }
+}
+
+const BUSY = Symbol('busy');
+
+/** `write`'s result, or BUSY when another process held the lock (nothing was written); other errors are thrown. */
+function attempt<T>(write: () => T): T | typeof BUSY {
+  try {
+    return write();
+  } catch (err) {
+    if (isSqliteBusy(err)) return BUSY;
+    throw err;
   }
 }
