@@ -133,8 +133,9 @@ async function openSqliteStores(config: Config, log: Logger): Promise<DurableSto
     kind: 'sqlite',
     secrets,
     registry: sqliteRegistry(db, secrets.mobileKey),
-    clients: new SqliteClientStore(db, secrets.apiKeyKey),
-    clientTexts: new SqliteClientTexts(db),
+    // The file is shared by KYCVS_WORKERS processes and the CLI: the same cache and promise as on PostgreSQL.
+    clients: new CachedClientStore(new SqliteClientStore(db, secrets.apiKeyKey)),
+    clientTexts: new CachedClientTexts(new SqliteClientTexts(db)),
     audit: new SqliteAuditLog(db),
     keys,
     webhookEvents: new SqliteWebhookEventStore(db),
