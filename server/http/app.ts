@@ -47,9 +47,9 @@ export function createApp(services: Services): Express {
   app.use(securityHeaders);
   app.use('/api/v3', noStore, cowinRoutes(services)); // Co-WIN-compatible API: parses its own bodies, answers { errorCode, error }
   app.use(requireJson, jsonBody);
+  // The busiest routes first: every other router would otherwise try its paths on each of their requests.
+  app.use('/v1/sessions', noStore, sessionRoutes(services));
   app.use(publicRoutes(services));
-  app.use('/v1/sessions', noStore);
-  app.use(sessionRoutes(services));
   app.use(widgetRouter(services));
   app.use(linkRouter(services));
   app.use('/v1/me', noStore);

@@ -31,7 +31,7 @@ function registeredRoutes(): string[] {
   const walk = (stack: Layer[], prefix: string) => {
     for (const layer of stack) {
       if (layer.route) {
-        const path = prefix + layer.route.path.replace(/:(\w+)/g, '{$1}');
+        const path = (prefix && layer.route.path === '/' ? prefix : prefix + layer.route.path).replace(/:(\w+)/g, '{$1}');
         for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) found.push(`${method.toUpperCase()} ${path}`);
       } else if (layer.handle.stack) walk(layer.handle.stack, prefix + (layer.rawPath && layer.rawPath !== '/' ? layer.rawPath : ''));
       else if (layer.name === 'serveStatic' && layer.rawPath) found.push(`GET ${prefix}${layer.rawPath}/{file}`);

@@ -68,6 +68,9 @@ describe('health and metrics', () => {
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
     assert.equal(tokensIssued(res.text), before + 1);
     assert.match(res.text, /kycvs_http_request_duration_seconds_count\{[^}]*route="\/v1\/sessions\/:id\/otp"/);
+    // The API's own paths, as dashboards and alerts name them: the create route has no trailing slash.
+    assert.match(res.text, /kycvs_http_request_duration_seconds_count\{[^}]*route="\/v1\/sessions"/);
+    assert.doesNotMatch(res.text, /route="\/v1\/sessions\/"/);
     assert.ok(!res.text.includes(sessionId), 'no session id in metrics');
     assert.ok(!res.text.includes('ses_'), 'no session id in metrics');
     assert.ok(!res.text.includes(DEMO.asha.mobile), 'no mobile in metrics');

@@ -40,10 +40,13 @@ export function requestContext(app: Express, log: Logger, metrics: Metrics): Req
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const route = req.route ? routeLabel(req.baseUrl, String(req.route.path)) : 'unmatched';
       metrics.observeRequest(req.method, route, res.statusCode, seconds);
       access.info({ req_id: req.id, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
     });
     next();
   };
 }
+
+/** A route as its API path: a router mounted at `/v1/sessions` labels its `/` route `/v1/sessions`. */
+const routeLabel = (mount: string, path: string): string => (mount && path === '/' ? mount : `${mount}${path}`);
