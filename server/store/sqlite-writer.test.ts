@@ -67,7 +67,7 @@ describe('SQLite writes under another writer', () => {
     const { db, other, insert } = twoConnections();
     other.exec('BEGIN IMMEDIATE');
     try {
-      await assert.rejects(new SqliteWriter({ timeoutMs: 150 }).write(() => insert.run(1)), (err: unknown) => {
+      await assert.rejects(new SqliteWriter(db, { timeoutMs: 150 }).write(() => insert.run(1)), (err: unknown) => {
         assert.ok(err instanceof DatabaseUnavailableError);
         assert.equal(err.code, 'database_timeout');
         assert.equal(err.status, 503);
@@ -94,14 +94,14 @@ describe('SQLite writes under another writer', () => {
       ),
     );
     assert.deepEqual(db.prepare('SELECT v FROM t ORDER BY rowid').pluck().all(), Array.from({ length: 20 }, (_, i) => i));
-    // The first write polls the lock; the 19 behind it each try once, when their turn comes.
-    assert.ok(attempts < 20 + 60, `${attempts} attempts for 20 writes`);
+    // They wait as one group: a busy attempt fails at BEGIN, before any of them has run.
+    assert.equal(attempts, 20, `${attempts} attempts for 20 writes`);
   });
 
   test('writes queued behind a lock held too long all give up by the one timeout, not one after the other', async () => {
     const { db, other, insert } = twoConnections();
     other.exec('BEGIN IMMEDIATE');
-    const writer = new SqliteWriter({ timeoutMs: 200 });
+    const writer = new SqliteWriter(db, { timeoutMs: 200 });
     const started = performance.now();
     try {
       const outcomes = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => writer.write(() => insert.run(i))));
@@ -110,6 +110,34 @@ describe('SQLite writes under another writer', () => {
       other.exec('COMMIT');
     }
     assert.ok(performance.now() - started < 200 * 3, `gave up after ${Math.round(performance.now() - started)} ms`);
+  });
+
+  test('writes asked for in one turn share a commit, and one write\'s error undoes only that write', async () => {
+    const { db, insert } = twoConnections();
+    insert.run(1);
+    const writer = sqliteWriter(db);
+    const twoRows = db.transaction((a: number, b: number) => {
+      insert.run(a);
+      insert.run(b); // 1 is taken: the transaction fails after its first row
+    });
+    let grouped = 0;
+    const outcomes = await Promise.allSettled([
+      writer.write(() => {
+        grouped += db.inTransaction ? 1 : 0;
+        return insert.run(2);
+      }),
+      writer.write(() => insert.run(1)), // a duplicate: this caller alone gets the error
+      writer.write(() => twoRows(3, 1)), // undone whole: no 3
+      writer.write(() => insert.run(4)),
+    ]);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'rejected', 'rejected', 'fulfilled'],
+    );
+    assert.equal(((outcomes[1] as PromiseRejectedResult).reason as { code?: string }).code, 'SQLITE_CONSTRAINT_PRIMARYKEY');
+    assert.deepEqual(db.prepare('SELECT v FROM t ORDER BY v').pluck().all(), [1, 2, 4]);
+    assert.equal(grouped, 1, 'the writes ran inside one transaction');
+    assert.equal(db.inTransaction, false);
   });
 
   test('any other error is thrown at once, not retried', async () => {
