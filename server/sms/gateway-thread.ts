@@ -7,15 +7,28 @@ import type { SendReply, SendRequest } from './threaded-sender.ts';
 const port = parentPort!;
 const sender = new HttpGatewaySmsSender((workerData as { data: HttpGatewayOptions }).data);
 
-port.on('message', ({ id, message }: SendRequest) => {
-  sender.send(message).then(
-    () => port.postMessage({ id, ok: true } satisfies SendReply),
-    (err: unknown) =>
-      port.postMessage({
-        id,
-        ok: false,
-        error: (err as Error).message,
-        retryable: err instanceof SmsDeliveryError ? err.retryable : true,
-      } satisfies SendReply),
-  );
+/** Answers not yet posted back: posted together at the end of this turn, as the texts came. */
+let replies: SendReply[] = [];
+const reply = (answer: SendReply) => {
+  if (replies.push(answer) === 1) {
+    setImmediate(() => {
+      port.postMessage(replies);
+      replies = [];
+    });
+  }
+};
+
+port.on('message', (batch: SendRequest[]) => {
+  for (const { id, message } of batch) {
+    sender.send(message).then(
+      () => reply({ id, ok: true }),
+      (err: unknown) =>
+        reply({
+          id,
+          ok: false,
+          error: (err as Error).message,
+          retryable: err instanceof SmsDeliveryError ? err.retryable : true,
+        }),
+    );
+  }
 });
