@@ -46,11 +46,11 @@ export async function readFileKeys(dataDir: string): Promise<FileKey[] | null> {
     }
   };
   if (!fs.existsSync(path.join(dir, KEY_FILES.manifest))) return null;
+  const manifest = read(KEY_FILES.manifest);
   let schedules: KeySchedule[];
   try {
-    schedules = (JSON.parse(read(KEY_FILES.manifest)) as { keys: KeySchedule[] }).keys;
+    schedules = (JSON.parse(manifest) as { keys: KeySchedule[] }).keys;
   } catch (err) {
-    if (err instanceof KeyFilesError) throw err;
     throw new KeyFilesError(`${path.join(dir, KEY_FILES.manifest)}: not JSON`, { cause: err });
   }
   const keys: FileKey[] = [];

@@ -85,9 +85,15 @@ export interface LiveStores {
 }
 
 export async function openDurableStores(config: Config, log: Logger): Promise<DurableStores> {
-  if (!config.postgres.url) return openSqliteStores(config, log);
+  const stores = config.postgres.url ? await openPostgresStores(config, config.postgres.url, log) : await openSqliteStores(config, log);
+  // Read on every API request, from a file or database other processes (KYCVS_WORKERS, the CLI, other
+  // machines) also change: served from a bounded in-process cache (5 s staleness, see the class).
+  return { ...stores, clients: new CachedClientStore(stores.clients), clientTexts: new CachedClientTexts(stores.clientTexts) };
+}
+
+async function openPostgresStores(config: Config, url: string, log: Logger): Promise<DurableStores> {
   const kek = requireKek(config.kek);
-  const pool = createPool({ url: config.postgres.url, size: config.postgres.poolSize });
+  const pool = createPool({ url, size: config.postgres.poolSize });
   try {
     // Versioned migrations on start: N processes starting at once apply each version once (advisory lock).
     await migrate(pool);
@@ -102,9 +108,8 @@ export async function openDurableStores(config: Config, log: Logger): Promise<Du
       kind: 'postgres',
       secrets,
       registry: postgresRegistry(pool, secrets.mobileKey),
-      // Read on every API request: served from a bounded in-process cache (5 s staleness, see the class).
-      clients: new CachedClientStore(new PostgresClientStore(pool, secrets.apiKeyKey)),
-      clientTexts: new CachedClientTexts(new PostgresClientTexts(pool)),
+      clients: new PostgresClientStore(pool, secrets.apiKeyKey),
+      clientTexts: new PostgresClientTexts(pool),
       audit: new PostgresAuditLog(pool),
       keys,
       webhookEvents: new PostgresWebhookEventStore(pool),
@@ -133,9 +138,8 @@ async function openSqliteStores(config: Config, log: Logger): Promise<DurableSto
     kind: 'sqlite',
     secrets,
     registry: sqliteRegistry(db, secrets.mobileKey),
-    // The file is shared by KYCVS_WORKERS processes and the CLI: the same cache and promise as on PostgreSQL.
-    clients: new CachedClientStore(new SqliteClientStore(db, secrets.apiKeyKey)),
-    clientTexts: new CachedClientTexts(new SqliteClientTexts(db)),
+    clients: new SqliteClientStore(db, secrets.apiKeyKey),
+    clientTexts: new SqliteClientTexts(db),
     audit: new SqliteAuditLog(db),
     keys,
     webhookEvents: new SqliteWebhookEventStore(db),

@@ -37,7 +37,7 @@ interface PendingWrite {
   write: () => unknown;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
-  /** From the first attempt: a write behind others does not get a timeout of its own. */
+  /** From when it was asked for: a write that waits through busy flushes gives up by this, not later. */
   deadline: number;
 }
 

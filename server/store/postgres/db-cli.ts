@@ -9,6 +9,9 @@ import { DatabaseUnavailableError } from '../unavailable.ts';
 import { migrate } from './migrate.ts';
 import { createPool, type Pool } from './pool.ts';
 
+/** What a db command refuses in one line (`error: … (code)`), exit 1; anything else is a bug and is thrown. */
+const REFUSALS = [DatabaseUnavailableError, KekError, SecretsConflict, SecretsFileError, KeysConflict, KeyFilesError];
+
 export const DB_USAGE = `  db migrate                          bring the PostgreSQL schema at KYCVS_DATABASE_URL up to date; prints the
                                       versions applied (safe to run from several machines at once)
   db adopt-secrets DATA_DIR           moving from SQLite: store DATA_DIR's hashing secrets and signing keys in
@@ -74,8 +77,9 @@ export async function runDbCommand(
     );
     return 0;
   } catch (err) {
-    if (err instanceof DatabaseUnavailableError || err instanceof KekError || err instanceof SecretsConflict || err instanceof SecretsFileError || err instanceof KeysConflict || err instanceof KeyFilesError) {
-      fail(`error: ${err.message} (${err.code})`);
+    if (REFUSALS.some((refusal) => err instanceof refusal)) {
+      const { message, code } = err as Error & { code: string };
+      fail(`error: ${message} (${code})`);
       return 1;
     }
     throw err;
