@@ -251,6 +251,21 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * Polls until `check` sees a change made at `changedAt`. The entry it replaces was read before the
+ * change, so it expires less than `ttlMs` after it: a check begun later must see the change. Each
+ * stale answer is checked against when its check began, not against how long the polling took,
+ * which a busy machine stretches.
+ */
+export async function seenWithinTtl(changedAt: number, ttlMs: number, check: () => Promise<boolean>): Promise<void> {
+  for (;;) {
+    const began = Date.now();
+    if (await check()) return;
+    assert.ok(began < changedAt + ttlMs, `still the old answer from a read begun ${began - changedAt} ms after the change (TTL ${ttlMs} ms)`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** Waits until the wall clock has passed `epochMs` (for expiry tests: a condition on time, polled). */
 export function waitUntilPast(epochMs: number, what = 'a deadline'): Promise<true> {
   return waitFor(() => Date.now() > epochMs, { timeoutMs: Math.max(0, epochMs - Date.now()) + 10_000, what });
