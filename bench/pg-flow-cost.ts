@@ -82,7 +82,8 @@ class Conn {
     const before = category ? await this.#lsn() : null;
     this.tally.statements++;
     this.tally.roundTrips++;
-    const result = await this.client.query<R>(text, values);
+    const name = PREPARED_NAMES.get(text);
+    const result = await this.client.query<R>(name ? { name, text, values } : { text, values });
     if (category) await this.#attribute(category, before);
     return result;
   }
@@ -144,6 +145,9 @@ const SQL = {
   webhookInsert: `INSERT INTO webhook_events (id, client_id, session_id, type, payload, created_at, state, next_attempt_at, give_up_at)
     VALUES ($1, $2, $3, $4, $5, $6, 'pending', $6, $7) ON CONFLICT (session_id) DO NOTHING`,
 } as const;
+
+/** The flow's statements run prepared by name, as the service's request path runs its own (pool.ts `prepared`). */
+const PREPARED_NAMES = new Map<string, string>(Object.entries(SQL).map(([key, text]) => [text, `bench_${key}`]));
 
 const CLIENT_ID = 'bench-railway';
 const API_KEY_HASH = crypto.createHash('sha256').update('bench-api-key').digest();

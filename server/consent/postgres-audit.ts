@@ -1,6 +1,11 @@
-import type { Pool, PoolClient } from '../store/postgres/pool.ts';
-import { query } from '../store/postgres/pool.ts';
+import { type Pool, type PoolClient, prepared, query, statement } from '../store/postgres/pool.ts';
 import { type AuditEntry, type AuditEvent, type AuditLog, type AuditRow, auditEntryFromRow, auditFromRow } from './audit.ts';
+
+const INSERT_AUDIT = prepared(
+  'audit_insert',
+  `INSERT INTO audit_events (session_id, at, client_id, purpose, event, vaccination_status, subject, token_jti)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (session_id) DO NOTHING`,
+);
 
 /**
  * Writes `e` inside the caller's PostgreSQL transaction, unless its session already has a record:
@@ -10,9 +15,7 @@ import { type AuditEntry, type AuditEvent, type AuditLog, type AuditRow, auditEn
  */
 export async function insertAuditRecord(client: PoolClient, e: AuditEvent): Promise<boolean> {
   const result = await client.query(
-    `INSERT INTO audit_events (session_id, at, client_id, purpose, event, vaccination_status, subject, token_jti)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (session_id) DO NOTHING`,
-    [e.sessionId, e.at, e.clientId, e.purpose, e.event, e.vaccinationStatus, e.subject, e.tokenJti],
+    statement(INSERT_AUDIT, [e.sessionId, e.at, e.clientId, e.purpose, e.event, e.vaccinationStatus, e.subject, e.tokenJti]),
   );
   return result.rowCount === 1;
 }

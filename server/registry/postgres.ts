@@ -1,4 +1,4 @@
-import { type Pool, query } from '../store/postgres/pool.ts';
+import { type Pool, prepared, query } from '../store/postgres/pool.ts';
 import { type KeyedBeneficiaryRow, lookupOnMobile } from './lookup-rows.ts';
 import { MobileHasher } from './mobile-hash.ts';
 import { nameKey } from './names.ts';
@@ -10,9 +10,12 @@ import { type RegistryWithAdmin, withAdmin } from './registry-with-admin.ts';
 // The registry as a request sees it, in PostgreSQL: every statement names one mobile hash, so it
 // reads one partition (one shard on Citus). Same answers as SqliteRegistry (lookup-rows.ts).
 
-const BY_MOBILE = 'SELECT id, name_key, vaccine, doses FROM beneficiaries WHERE mobile_hash = $1 LIMIT 16';
+const BY_MOBILE = prepared('registry_by_mobile', 'SELECT id, name_key, vaccine, doses FROM beneficiaries WHERE mobile_hash = $1 LIMIT 16');
 // COLLATE "C": byte order, as SQLite's BINARY sorts the same UTF-8 text (the database's locale would not).
-const NAMES_BY_MOBILE = 'SELECT id, name FROM beneficiaries WHERE mobile_hash = $1 ORDER BY name COLLATE "C", id COLLATE "C" LIMIT 16';
+const NAMES_BY_MOBILE = prepared(
+  'registry_names_by_mobile',
+  'SELECT id, name FROM beneficiaries WHERE mobile_hash = $1 ORDER BY name COLLATE "C", id COLLATE "C" LIMIT 16',
+);
 
 export class PostgresRegistry implements Registry {
   readonly #pool: Pool;

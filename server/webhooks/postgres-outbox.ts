@@ -1,4 +1,4 @@
-import type { PoolClient } from '../store/postgres/pool.ts';
+import { type PoolClient, prepared, statement } from '../store/postgres/pool.ts';
 import { DEFAULT_RETRY_FOR_MS, type EventExtra, type WebhookEventType, WakeSignal, newWebhookEventRow } from './outbox.ts';
 
 /** The session an event is about, as the live session store knows it. */
@@ -22,6 +22,22 @@ export interface EnqueueResult {
   /** Of those, the ones written now; a wanted one not written already had its one terminal event. */
   written: Set<string>;
 }
+
+/** One statement for any number of events (arrays in, one row out per event whose client has a webhook). */
+const ENQUEUE = prepared(
+  'webhook_events_enqueue',
+  `WITH ev AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
+      AS e (session_id, id, client_id, type, payload, created_at, give_up_at)
+  ), target AS (
+    SELECT ev.* FROM ev JOIN clients c ON c.id = ev.client_id WHERE c.webhook_url IS NOT NULL
+  ), ins AS (
+    INSERT INTO webhook_events (session_id, id, client_id, type, payload, created_at, state, next_attempt_at, give_up_at)
+    SELECT session_id, id, client_id, type, payload, created_at, 'pending', created_at, give_up_at FROM target
+    ON CONFLICT (session_id) DO NOTHING RETURNING session_id
+  )
+  SELECT target.session_id, ins.session_id IS NOT NULL AS written FROM target LEFT JOIN ins USING (session_id)`,
+);
 
 /**
  * The outbox in PostgreSQL, for sessions that live in Redis: the clients table is in the same
@@ -47,18 +63,7 @@ export class PostgresWebhookOutbox extends WakeSignal {
     if (events.length === 0) return { wanted: new Set(), written: new Set() };
     const rows = events.map((e) => newWebhookEventRow(e.type, e.target, e.at, this.#retryForMs, e.extra));
     const { rows: outcome } = await client.query<{ session_id: string; written: boolean }>(
-      `WITH ev AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
-           AS e (session_id, id, client_id, type, payload, created_at, give_up_at)
-       ), target AS (
-         SELECT ev.* FROM ev JOIN clients c ON c.id = ev.client_id WHERE c.webhook_url IS NOT NULL
-       ), ins AS (
-         INSERT INTO webhook_events (session_id, id, client_id, type, payload, created_at, state, next_attempt_at, give_up_at)
-         SELECT session_id, id, client_id, type, payload, created_at, 'pending', created_at, give_up_at FROM target
-         ON CONFLICT (session_id) DO NOTHING RETURNING session_id
-       )
-       SELECT target.session_id, ins.session_id IS NOT NULL AS written FROM target LEFT JOIN ins USING (session_id)`,
-      [
+      statement(ENQUEUE, [
         rows.map((r) => r.sessionId),
         rows.map((r) => r.id),
         rows.map((r) => r.clientId),
@@ -66,7 +71,7 @@ export class PostgresWebhookOutbox extends WakeSignal {
         rows.map((r) => r.payload),
         rows.map((r) => r.createdAt),
         rows.map((r) => r.giveUpAt),
-      ],
+      ]),
     );
     return {
       wanted: new Set(outcome.map((o) => o.session_id)),
