@@ -144,6 +144,8 @@ const SQL = {
     WHERE s.id = $1 AND c.webhook_url IS NOT NULL`,
   webhookInsert: `INSERT INTO webhook_events (id, client_id, session_id, type, payload, created_at, state, next_attempt_at, give_up_at)
     VALUES ($1, $2, $3, $4, $5, $6, 'pending', $6, $7) ON CONFLICT (session_id) DO NOTHING`,
+  // server/consent/postgres-audit.ts: the decision with sessions in Redis (migration 003).
+  recordDecision: 'SELECT kycvs_record_decision($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) AS written',
 } as const;
 
 /** The flow's statements run prepared by name, as the service's request path runs its own (pool.ts `prepared`). */
@@ -248,20 +250,21 @@ async function flow(c: Conn, i: number): Promise<void> {
 
 /**
  * PostgreSQL's share of the same flow once the short-lived state (sessions, links, counters) is in
- * Redis and clients are cached in the process (docs/scaling.md): the registry lookup, and the
- * decision — audit record and webhook event — in one transaction, whose UNIQUE (session_id) on
- * audit_events is the durable "one decision per session".
+ * Redis and clients are cached in the process (docs/scaling.md), as the service runs it: the registry
+ * lookup, and the decision — audit record and webhook event, both or neither — in one call of
+ * kycvs_record_decision, whose UNIQUE (session_id) on both tables is the durable "one decision per
+ * session".
  */
 async function durableFlow(c: Conn, i: number): Promise<void> {
   const at = Date.now();
   const id = `ses_${rand(18).toString('base64url')}`;
   const jti = rand(12).toString('base64url');
   await c.auto(SQL.lookup, [mobileHashOf(i)], null);
-  await c.tx('audit', async () => {
-    await c.q(SQL.audit, [at, CLIENT_ID, id, PURPOSE, 'allow', 2, `sub_${rand(16).toString('base64url')}`, jti], 'audit');
-    const payload = JSON.stringify({ type: 'session.completed', timestamp: new Date(at).toISOString(), data: { session_id: id, client_id: CLIENT_ID, nonce: `nonce-${i}`, token: TOKEN } });
-    await c.q(SQL.webhookInsert, [`msg_${rand(16).toString('base64url')}`, CLIENT_ID, id, 'session.completed', payload, at, at + 86_400_000], 'outbox');
-  });
+  const payload = JSON.stringify({ type: 'session.completed', timestamp: new Date(at).toISOString(), data: { session_id: id, client_id: CLIENT_ID, nonce: `nonce-${i}`, token: TOKEN } });
+  const subject = `sub_${rand(16).toString('base64url')}`;
+  const event = [`msg_${rand(16).toString('base64url')}`, 'session.completed', payload, at + 86_400_000];
+  const { rows } = await c.auto<{ written: boolean }>(SQL.recordDecision, [id, at, CLIENT_ID, PURPOSE, 'allow', 2, subject, jti, ...event], 'audit');
+  if (rows[0]?.written !== true) throw new Error('bench: the decision wrote no webhook event');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -580,7 +583,7 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
             ]),
       ];
       lines.push(
-        `with sessions, links and counters in Redis, PostgreSQL's share (registry lookup; audit + webhook event in one transaction): ${fmt(durable.roundTrips, 0)} round trips, ${fmt(durable.writingTransactions, 0)} writing commit, ${fmt(durable.walBytes, 0)} B WAL, ${fmt(durable.postgresCpuSeconds * 1e3, 2)} ms CPU per flow (${fmt(durable.flowsPerSecond, 0)} flows/s here) → at ${fmt(target, 0)} flows/s: WAL ${fmt(p.durableOnly.walMBps, 1)} MB/s, ${fmt(p.durableOnly.writingCommitsPerSecond, 0)} commits/s, ${fmt(p.durableOnly.postgresCores, 1)} cores`,
+        `with sessions, links and counters in Redis, PostgreSQL's share (registry lookup; audit record + webhook event in one kycvs_record_decision call): ${fmt(durable.roundTrips, 0)} round trips, ${fmt(durable.writingTransactions, 0)} writing commit, ${fmt(durable.walBytes, 0)} B WAL, ${fmt(durable.postgresCpuSeconds * 1e3, 2)} ms CPU per flow (${fmt(durable.flowsPerSecond, 0)} flows/s here) → at ${fmt(target, 0)} flows/s: WAL ${fmt(p.durableOnly.walMBps, 1)} MB/s, ${fmt(p.durableOnly.writingCommitsPerSecond, 0)} commits/s, ${fmt(p.durableOnly.postgresCores, 1)} cores`,
       );
       for (const l of lines) progress(`pg-cost: ${l}`);
 

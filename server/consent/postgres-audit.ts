@@ -1,23 +1,38 @@
-import { type Pool, type PoolClient, prepared, query, statement } from '../store/postgres/pool.ts';
+import { type Pool, prepared, query, retryingConflicts } from '../store/postgres/pool.ts';
+import type { WebhookEventRow } from '../webhooks/outbox.ts';
 import { type AuditEntry, type AuditEvent, type AuditLog, type AuditRow, auditEntryFromRow, auditFromRow } from './audit.ts';
 
-const INSERT_AUDIT = prepared(
-  'audit_insert',
-  `INSERT INTO audit_events (session_id, at, client_id, purpose, event, vaccination_status, subject, token_jti)
-   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (session_id) DO NOTHING`,
-);
+/**
+ * The session already has its decision or its one terminal event in PostgreSQL: what PostgreSQL
+ * holds is the session's (kycvs_record_decision raised KV409, and wrote nothing).
+ */
+export class DecisionTaken extends Error {
+  constructor(options?: ErrorOptions) {
+    super('The session already has its decision in PostgreSQL', options);
+    this.name = 'DecisionTaken';
+  }
+}
+
+const DECISION_TAKEN_SQLSTATE = 'KV409';
+
+const RECORD_DECISION = prepared('record_decision', 'SELECT kycvs_record_decision($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) AS written');
 
 /**
- * Writes `e` inside the caller's PostgreSQL transaction, unless its session already has a record:
- * `UNIQUE (session_id)` is the durable compare-and-set of the decision (docs/scaling.md §4), so of
- * two racing decisions — two processes, or a session Redis lost or replayed — one commits. True
- * when this one was written.
+ * Makes a decision durable in one round trip (migration 003): the audit record and, when `e`'s
+ * client has a webhook, `event` (created at the decision's time), both or neither. `UNIQUE
+ * (session_id)` on both tables is the durable compare-and-set (docs/scaling.md §4): of two racing
+ * decisions — two processes, or a session Redis lost or replayed — or a decision racing the
+ * session's expiry, one commits; the other gets DecisionTaken. True when the event was written.
  */
-export async function insertAuditRecord(client: PoolClient, e: AuditEvent): Promise<boolean> {
-  const result = await client.query(
-    statement(INSERT_AUDIT, [e.sessionId, e.at, e.clientId, e.purpose, e.event, e.vaccinationStatus, e.subject, e.tokenJti]),
-  );
-  return result.rowCount === 1;
+export async function recordDecision(pool: Pool, e: AuditEvent, event: WebhookEventRow): Promise<boolean> {
+  const values = [e.sessionId, e.at, e.clientId, e.purpose, e.event, e.vaccinationStatus, e.subject, e.tokenJti, event.id, event.type, event.payload, event.giveUpAt];
+  try {
+    const { rows } = await retryingConflicts(() => query<{ written: boolean }>(pool, RECORD_DECISION, values));
+    return rows[0]!.written;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === DECISION_TAKEN_SQLSTATE) throw new DecisionTaken({ cause: err });
+    throw err;
+  }
 }
 
 const COLUMNS = 'id, at, client_id, session_id, purpose, event, vaccination_status, subject, token_jti';

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { SessionState } from '../../protocol/api.ts';
 import type { AuditEvent } from '../consent/audit.ts';
-import { insertAuditRecord } from '../consent/postgres-audit.ts';
+import { DecisionTaken, recordDecision } from '../consent/postgres-audit.ts';
 import { mapRedisError, RedisScript } from '../quotas/redis-rate-counter.ts';
 import { inTransaction, type Pool, query } from '../store/postgres/pool.ts';
 import type { EventExtra, WebhookEventType } from '../webhooks/outbox.ts';
@@ -277,13 +277,6 @@ interface Claim {
   at: number;
 }
 
-/** The decision's commit found one already there (audit record or terminal event): PostgreSQL has decided. */
-class DecisionTaken extends Error {
-  constructor() {
-    super('The session already has its decision in PostgreSQL');
-  }
-}
-
 export interface RedisSessionStoreOptions {
   /** Put before every key (KYCVS_REDIS_PREFIX). */
   prefix?: string;
@@ -523,15 +516,9 @@ export class RedisSessionStore implements SessionStore {
     return true;
   }
 
-  /** Step 2: audit record and event in one transaction; DecisionTaken when either was already there. True if an event was written. */
+  /** Step 2: audit record and event, both or neither, in one round trip; DecisionTaken when either was already there. True if an event was written. */
   async #commitDecision(audit: AuditEvent, event: EventToWrite): Promise<boolean> {
-    return inTransaction(this.#pool, async (client) => {
-      if (!(await insertAuditRecord(client, audit))) throw new DecisionTaken();
-      const { wanted, written } = await this.#outbox.enqueue(client, [event]);
-      // An expiry or lock event is already there: the session ended before this decision.
-      if (wanted.size > written.size) throw new DecisionTaken();
-      return written.size > 0;
-    });
+    return recordDecision(this.#pool, audit, this.#outbox.row(event));
   }
 
   /**

@@ -1,5 +1,5 @@
 import { type PoolClient, prepared, statement } from '../store/postgres/pool.ts';
-import { DEFAULT_RETRY_FOR_MS, type EventExtra, type WebhookEventType, WakeSignal, newWebhookEventRow } from './outbox.ts';
+import { DEFAULT_RETRY_FOR_MS, type EventExtra, type WebhookEventRow, type WebhookEventType, WakeSignal, newWebhookEventRow } from './outbox.ts';
 
 /** The session an event is about, as the live session store knows it. */
 export interface EventTarget {
@@ -54,6 +54,11 @@ export class PostgresWebhookOutbox extends WakeSignal {
     this.#retryForMs = retryForMs;
   }
 
+  /** `event` as its row: payload, id, and when its delivery is given up. */
+  row(event: EventToWrite): WebhookEventRow {
+    return newWebhookEventRow(event.type, event.target, event.at, this.#retryForMs, event.extra);
+  }
+
   /**
    * Writes the events inside the caller's transaction (`client`), one statement for any number:
    * each only if its client has a webhook, and only if its session has no event yet
@@ -61,7 +66,7 @@ export class PostgresWebhookOutbox extends WakeSignal {
    */
   async enqueue(client: PoolClient, events: readonly EventToWrite[]): Promise<EnqueueResult> {
     if (events.length === 0) return { wanted: new Set(), written: new Set() };
-    const rows = events.map((e) => newWebhookEventRow(e.type, e.target, e.at, this.#retryForMs, e.extra));
+    const rows = events.map((e) => this.row(e));
     const { rows: outcome } = await client.query<{ session_id: string; written: boolean }>(
       statement(ENQUEUE, [
         rows.map((r) => r.sessionId),

@@ -148,9 +148,17 @@ const CONFLICT_BACKOFF_MS = 10;
  * `work` must do nothing but its queries that a second run would repeat.
  */
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  return retryingConflicts(() => transactionOnce(pool, work));
+}
+
+/**
+ * Runs `run` (one transaction: BEGIN … COMMIT, or one autocommitted statement) again when a
+ * serialization failure or deadlock ended it, as inTransaction does; its failures must be mapped.
+ */
+export async function retryingConflicts<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await transactionOnce(pool, work);
+      return await run();
     } catch (err) {
       if (!(err instanceof DatabaseUnavailableError && err.code === 'database_conflict') || attempt >= CONFLICT_ATTEMPTS) throw err;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * CONFLICT_BACKOFF_MS * 2 ** (attempt - 1)));
