@@ -72,13 +72,19 @@ describe('a change made by another process is seen within the TTL', () => {
     const { apiKey } = await storeB.create({ id: 'x-revoke', ...base });
     const a = counted(storeA);
     const cachedA = new CachedClientStore(a.store, { ttlMs: TTL });
+    const filledFrom = Date.now();
     assert.equal((await cachedA.authenticate(apiKey))!.id, 'x-revoke');
     const [key] = await storeB.keys('x-revoke');
     await storeB.revokeKey('x-revoke', key!.id);
     const revokedAt = Date.now();
     const readsBefore = a.reads();
-    assert.ok(await cachedA.authenticate(apiKey), 'still cached right after: the staleness the TTL allows');
-    assert.equal(a.reads(), readsBefore, 'answered from the cache');
+    const checkBegan = Date.now();
+    const stale = await cachedA.authenticate(apiKey);
+    // A check begun within the TTL of the read that filled the entry is answered from it (a slower machine may be past it).
+    if (checkBegan < filledFrom + TTL) {
+      assert.ok(stale, 'still cached right after: the staleness the TTL allows');
+      assert.equal(a.reads(), readsBefore, 'answered from the cache');
+    }
     await seenWithinTtl(revokedAt, TTL, async () => (await cachedA.authenticate(apiKey)) === null);
   });
 
@@ -150,8 +156,13 @@ describe('what the cache holds', () => {
     await cached.authenticate(keys[0]!);
     assert.equal(a.reads(), reads + 1, 'the oldest was evicted');
 
-    await Promise.all(Array.from({ length: 500 }, (_, i) => cached.authenticate(`kvs_invented_${String(i).padStart(30, '0')}`)));
-    await Promise.all(Array.from({ length: 500 }, (_, i) => cached.get(`no-such-${i}`)));
+    // In rounds of 25: 500 at once would queue behind the pool's 4 connections past its 2 s connect
+    // timeout on a busy machine (a 503 by design), which is not what this test is about.
+    for (let round = 0; round < 20; round++) {
+      const ids = Array.from({ length: 25 }, (_, j) => round * 25 + j);
+      await Promise.all(ids.map((i) => cached.authenticate(`kvs_invented_${String(i).padStart(30, '0')}`)));
+      await Promise.all(ids.map((i) => cached.get(`no-such-${i}`)));
+    }
     assert.deepEqual(cached.size, { byId: 0, byKey: 3 });
     const before = a.reads();
     await cached.authenticate(keys[0]!);

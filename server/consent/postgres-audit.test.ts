@@ -3,6 +3,7 @@
 // already has its terminal event (expired, locked) takes no decision. Against a real PostgreSQL.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { waitFor } from '../../test-support/harness.ts';
 import { createTestDatabase } from '../../test-support/postgres.ts';
 import { newWebhookEventRow } from '../webhooks/outbox.ts';
 import type { AuditEvent } from './audit.ts';
@@ -38,6 +39,10 @@ function decision(clientId: string, event: 'allow' | 'deny' = 'allow'): AuditEve
 const eventFor = (a: AuditEvent, type: 'session.completed' | 'session.expired' = 'session.completed') =>
   newWebhookEventRow(type, { sessionId: a.sessionId, clientId: a.clientId, nonce: null }, a.at, RETRY_FOR_MS);
 
+const INSERT_EVENT = `INSERT INTO webhook_events (session_id, id, client_id, type, payload, created_at, state, next_attempt_at, give_up_at)
+  VALUES ($1, $2, $3, $4, $5, $6, 'pending', $6, $7)`;
+const eventValues = (e: ReturnType<typeof eventFor>) => [e.sessionId, e.id, e.clientId, e.type, e.payload, e.createdAt, e.giveUpAt];
+
 async function rowsOf(sessionId: string): Promise<{ audit: string[]; events: string[] }> {
   const audit = await db.pool.query<{ event: string }>('SELECT event FROM audit_events WHERE session_id = $1', [sessionId]);
   const events = await db.pool.query<{ type: string }>('SELECT type FROM webhook_events WHERE session_id = $1', [sessionId]);
@@ -68,17 +73,48 @@ describe('recordDecision (kycvs_record_decision)', () => {
     assert.deepEqual(await rowsOf(a.sessionId), { audit: ['allow'], events: ['session.completed'] });
   });
 
+  test('a second decision for a session of a client without a webhook: DecisionTaken too', async () => {
+    const a = decision('without-webhook');
+    assert.equal(await recordDecision(db.pool, a, eventFor(a)), false);
+    await assert.rejects(recordDecision(db.pool, { ...a, tokenJti: 'jti_other' }, eventFor(a)), DecisionTaken);
+    assert.deepEqual(await rowsOf(a.sessionId), { audit: ['allow'], events: [] });
+  });
+
   test('a session that already has its terminal event (expired first): DecisionTaken, and no audit record is left', async () => {
     const a = decision('with-webhook');
-    const expired = eventFor(a, 'session.expired');
-    await db.pool.query(
-      `INSERT INTO webhook_events (session_id, id, client_id, type, payload, created_at, state, next_attempt_at, give_up_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $6, $7)`,
-      [a.sessionId, expired.id, a.clientId, expired.type, expired.payload, expired.createdAt, expired.giveUpAt],
-    );
+    await db.pool.query(INSERT_EVENT, eventValues(eventFor(a, 'session.expired')));
     await assert.rejects(recordDecision(db.pool, a, eventFor(a)), DecisionTaken);
     assert.deepEqual(await rowsOf(a.sessionId), { audit: [], events: ['session.expired'] });
   });
+
+  for (const outcome of ['COMMIT', 'ROLLBACK'] as const) {
+    test(`an expiry not yet committed when the decision comes: the decision waits for it, then ${outcome === 'COMMIT' ? 'loses (no audit record)' : 'stands'}`, async () => {
+      const a = decision('with-webhook');
+      const sweeper = await db.newPool(1).connect();
+      try {
+        await sweeper.query('BEGIN');
+        await sweeper.query(INSERT_EVENT, eventValues(eventFor(a, 'session.expired')));
+        let settled = false;
+        const deciding = recordDecision(db.pool, a, eventFor(a)).finally(() => (settled = true));
+        deciding.catch(() => undefined);
+        // The decision is blocked on the expiry's row until that transaction ends.
+        await waitFor(async () => (await db.pool.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")).rowCount! > 0, {
+          what: 'the decision waiting for the expiry',
+        });
+        assert.equal(settled, false);
+        await sweeper.query(outcome);
+        if (outcome === 'COMMIT') {
+          await assert.rejects(deciding, DecisionTaken);
+          assert.deepEqual(await rowsOf(a.sessionId), { audit: [], events: ['session.expired'] });
+        } else {
+          assert.equal(await deciding, true);
+          assert.deepEqual(await rowsOf(a.sessionId), { audit: ['allow'], events: ['session.completed'] });
+        }
+      } finally {
+        sweeper.release();
+      }
+    });
+  }
 
   test('20 racing decisions for one session over two pools: one commits, 19 get DecisionTaken', async () => {
     const pools = [db.pool, db.newPool()];

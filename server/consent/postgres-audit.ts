@@ -17,14 +17,19 @@ const DECISION_TAKEN_SQLSTATE = 'KV409';
 
 const RECORD_DECISION = prepared('record_decision', 'SELECT kycvs_record_decision($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) AS written');
 
+/** What the decision's webhook event adds to its audit record: its session, client and time are the record's. */
+export type DecisionEvent = Pick<WebhookEventRow, 'id' | 'type' | 'payload' | 'giveUpAt'>;
+
 /**
  * Makes a decision durable in one round trip (migration 003): the audit record and, when `e`'s
- * client has a webhook, `event` (created at the decision's time), both or neither. `UNIQUE
- * (session_id)` on both tables is the durable compare-and-set (docs/scaling.md §4): of two racing
- * decisions — two processes, or a session Redis lost or replayed — or a decision racing the
- * session's expiry, one commits; the other gets DecisionTaken. True when the event was written.
+ * client has a webhook, `event` for the same session and client, created at the decision's time,
+ * both or neither. `UNIQUE (session_id)` on both tables is the durable compare-and-set
+ * (docs/scaling.md §4): of two racing decisions — two processes, or a session Redis lost or
+ * replayed — or a decision racing the session's expiry, one commits; the other gets
+ * DecisionTaken. True when the event was written. The rule "one event per session, only for a
+ * client with a webhook" is also PostgresWebhookOutbox's ENQUEUE: change both together.
  */
-export async function recordDecision(pool: Pool, e: AuditEvent, event: WebhookEventRow): Promise<boolean> {
+export async function recordDecision(pool: Pool, e: AuditEvent, event: DecisionEvent): Promise<boolean> {
   const values = [e.sessionId, e.at, e.clientId, e.purpose, e.event, e.vaccinationStatus, e.subject, e.tokenJti, event.id, event.type, event.payload, event.giveUpAt];
   try {
     const { rows } = await retryingConflicts(() => query<{ written: boolean }>(pool, RECORD_DECISION, values));

@@ -23,7 +23,11 @@ export interface EnqueueResult {
   written: Set<string>;
 }
 
-/** One statement for any number of events (arrays in, one row out per event whose client has a webhook). */
+/**
+ * One statement for any number of events (arrays in, one row out per event whose client has a
+ * webhook). A decision's event is written by kycvs_record_decision (migration 003) under the same
+ * rule: change both together.
+ */
 const ENQUEUE = prepared(
   'webhook_events_enqueue',
   `WITH ev AS (

@@ -92,7 +92,7 @@ export function mapDatabaseError(err: unknown): unknown {
 
 /**
  * A statement of the request path, prepared by name: each connection has PostgreSQL parse and plan
- * it once, then only binds and runs it (~20 % less server CPU for a registry lookup than the same
+ * it once, then only binds and runs it (14–20 % less server CPU for a registry lookup than the same
  * text sent unnamed, which is parsed and planned on every call). Behind PgBouncer in transaction
  * mode this needs `max_prepared_statements` (1.21+; docs/scaling.md).
  */
