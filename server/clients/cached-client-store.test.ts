@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { seenWithinTtl } from '../../test-support/harness.ts';
+import { seenWithinTtl, waitFor } from '../../test-support/harness.ts';
 import { createTestDatabase } from '../../test-support/postgres.ts';
 import { CachedClientStore } from './cached-client-store.ts';
 import type { Client, ClientStore } from './clients.ts';
@@ -53,16 +53,6 @@ function counted(inner: ClientStore): { store: ClientStore; reads: () => number;
       };
     },
   };
-}
-
-/** Polls until `check` holds; returns how long that took. */
-async function within(limitMs: number, check: () => Promise<boolean>): Promise<number> {
-  const start = Date.now();
-  while (!(await check())) {
-    assert.ok(Date.now() - start < limitMs, `not seen within ${limitMs} ms`);
-    await sleep(10);
-  }
-  return Date.now() - start;
 }
 
 describe('a change made by another process is seen within the TTL', () => {
@@ -176,7 +166,7 @@ describe('what the cache holds', () => {
     const cached = new CachedClientStore(a.store, { ttlMs: 60_000 });
     const release = a.hold();
     const early = cached.get('x-inflight'); // reads "active", then waits at the gate
-    await within(2_000, async () => a.reads() === 1);
+    await waitFor(() => a.reads() === 1, { timeoutMs: 2_000, what: 'the early read' });
     await sleep(20);
     await cached.setStatus('x-inflight', 'disabled');
     release();

@@ -112,8 +112,8 @@ export function prepared(name: string, text: string): PreparedStatement {
 }
 
 /** The query config pg takes for `statement` with `values`: named when prepared, plain text otherwise. */
-export function statement(statement: string | PreparedStatement, values?: readonly unknown[]): pg.QueryConfig {
-  const config: pg.QueryConfig = typeof statement === 'string' ? { text: statement } : { name: statement.name, text: statement.text };
+export function statement(sql: string | PreparedStatement, values?: readonly unknown[]): pg.QueryConfig {
+  const config: pg.QueryConfig = typeof sql === 'string' ? { text: sql } : { name: sql.name, text: sql.text };
   if (values) config.values = values as unknown[];
   return config;
 }
@@ -121,11 +121,11 @@ export function statement(statement: string | PreparedStatement, values?: readon
 /** One statement on any pooled connection, its failures mapped. */
 export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(
   pool: Pool,
-  text: string | PreparedStatement,
+  sql: string | PreparedStatement,
   values?: readonly unknown[],
 ): Promise<pg.QueryResult<R>> {
   try {
-    return await pool.query<R>(statement(text, values));
+    return await pool.query<R>(statement(sql, values));
   } catch (err) {
     throw mapDatabaseError(err);
   }
