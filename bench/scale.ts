@@ -16,10 +16,9 @@ import os from 'node:os';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { closeRedisClient, createRedisClient } from '../server/quotas/redis-rate-counter.ts';
+import { closeRedisClient, createRedisClient, type RedisClient } from '../server/store/redis.ts';
 import { storedBeneficiary } from '../server/registry/beneficiaries-table.ts';
 import { readCsvRows } from '../server/registry/csv-rows.ts';
 import { MobileHasher } from '../server/registry/mobile-hash.ts';
@@ -140,7 +139,7 @@ function cpuBetween(before: Map<number, number>, after: Map<number, number>): nu
   return total;
 }
 
-async function redisCpuSeconds(redis: Redis): Promise<number> {
+async function redisCpuSeconds(redis: RedisClient): Promise<number> {
   const info = await redis.info('cpu');
   const value = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? Number.NaN);
   return value('used_cpu_sys') + value('used_cpu_user');
@@ -164,7 +163,7 @@ async function measureFlows(store: StoreKind, workers: number, size: typeof FULL
   progress(`scale: ${label}: registry of ${fmt(size.flowRegistryRows)}, service with KYCVS_WORKERS=${workers}`);
   const rig: FlowRig = await startFlowRig({ registryRows: size.flowRegistryRows, store, workers, profileDir: options.profileDir, label: `scale-${label}` });
   let pgCpu: PostgresCpu | null = null;
-  let redis: Redis | null = null;
+  let redis: RedisClient | null = null;
   const undo = async () => {
     await pgCpu?.close().catch(() => {});
     if (redis) await closeRedisClient(redis).catch(() => {});
@@ -414,7 +413,7 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     `scale: projection for ${fmt(TARGET_REQUESTS_PER_SECOND)} req/s = ${fmt(p.flowsPerSecond)} flows/s (${fmt(cost.requestsPerFlow, 2)} requests per flow): ` +
       `service ${fmt(p.serviceCores, 1)} cores → ${fmt(p.processes)} processes (one per core, ${Math.round(HEADROOM * 100)} % busy) on ${fmt(p.serviceNodes)} ${NODE_CORES}-core nodes; ` +
       `PostgreSQL ${fmt(p.postgresCores, 1)} cores (${fmt(p.postgresNodes)} node${p.postgresNodes === 1 ? '' : 's'}${p.postgresNodes > 1 ? ': more than one primary, i.e. sharded by mobile hash / session id as the schema allows' : ''}); ` +
-      `Redis ${fmt(p.redisCores, 1)} cores → ${fmt(p.redisInstances)} instance${p.redisInstances === 1 ? '' : 's'} (one command thread each: Redis Cluster beyond one) on ${fmt(p.redisNodes)} node${p.redisNodes === 1 ? '' : 's'}; ` +
+      `Redis ${fmt(p.redisCores, 1)} cores → ${fmt(p.redisInstances)} instance${p.redisInstances === 1 ? '' : 's'} (one command thread each: RedisClient Cluster beyond one) on ${fmt(p.redisNodes)} node${p.redisNodes === 1 ? '' : 's'}; ` +
       `${fmt(p.nodes)} nodes in all. Linear in processes: it holds as far as the measured 2 ÷ 1 scaling (${fmt(dist2.result.flowsPerSecond / dist1.result.flowsPerSecond, 2)}×) says; CPU per request, not flows/s, is what carries to other machines.`,
     `scale: registry of ${fmt(lookups.rows)} rows loaded into PostgreSQL in ${fmt(lookups.loadSeconds, 1)} s (COPY); ${fmt(lookups.lookup.n)} lookups through PostgresRegistry on one connection ` +
       `(9 in 10 registered, ${fmt(lookups.matched)} matched), max ${fmtMs(lookups.lookup.max)}; SELECT 1 on that connection p50 ${fmtMs(lookups.selectOne.p50)}. ` +

@@ -2,7 +2,8 @@
 // for a line on stdin, then sends `n` hitAll calls at once and prints how many were admitted.
 //   node --import tsx test-support/redis-hit-child.ts <redis url> <key prefix> <limit> <n>
 import readline from 'node:readline';
-import { closeRedisClient, createRedisClient, RedisRateCounter } from '../server/quotas/redis-rate-counter.ts';
+import { RedisRateCounter } from '../server/quotas/redis-rate-counter.ts';
+import { closeRedisClient, createRedisClient } from '../server/store/redis.ts';
 
 const [url, prefix, limit, n] = process.argv.slice(2);
 const redis = createRedisClient(url!);

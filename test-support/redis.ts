@@ -2,8 +2,7 @@
 // key prefix; every key under it is deleted when the file's tests end, also when a test failed.
 import crypto from 'node:crypto';
 import { after } from 'node:test';
-import type { Redis } from 'ioredis';
-import { closeRedisClient, createRedisClient } from '../server/quotas/redis-rate-counter.ts';
+import { closeRedisClient, createRedisClient, type RedisClient } from '../server/store/redis.ts';
 import { deleteKeysUnder } from './redis-keys.ts';
 
 export const testRedisUrl = (): string => process.env.KYCVS_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
@@ -11,7 +10,7 @@ export const testRedisUrl = (): string => process.env.KYCVS_TEST_REDIS_URL || 'r
 export interface TestRedis {
   url: string;
   /** The service's kind of client (server/quotas/redis-rate-counter.ts), connected. */
-  redis: Redis;
+  redis: RedisClient;
   /** Put before every key this test run makes. */
   prefix: string;
 }

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import pino from 'pino';
 import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/logger.ts';
-import { closeRedisClient, createRedisClient } from '../../server/quotas/redis-rate-counter.ts';
+import { closeRedisClient, createRedisClient } from '../../server/store/redis.ts';
 import { importCsv } from '../../server/registry/csv-import.ts';
 import { parseCsvLine } from '../../server/registry/csv.ts';
 import { syntheticRegistryCsv } from '../../server/registry/synthetic.ts';

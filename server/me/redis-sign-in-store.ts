@@ -1,11 +1,10 @@
-import type { Redis } from 'ioredis';
-import { mapRedisError } from '../quotas/redis-rate-counter.ts';
+import { mapRedisError, type RedisClient } from '../store/redis.ts';
 import { type NewSignIn, type SentCode, type SignIn, type SignInState, type SignInStore, signInFromRow } from './sign-in-store.ts';
 
 /*
  * One Redis hash per sign-in, its fields named as SQLite's columns (a null column is an absent
- * field), its TTL the sign-in's expiry: Redis drops it when SQLite's prune would, so nothing needs
- * pruning. Every change is one Lua script (Redis runs one at a time), the same compare-and-set on
+ * field), its TTL the sign-in's expiry: RedisClient drops it when SQLite's prune would, so nothing needs
+ * pruning. Every change is one Lua script (RedisClient runs one at a time), the same compare-and-set on
  * the state (and sends, and code) as SQLite's UPDATE … WHERE: of racing calls, one moves the sign-in.
  * A script on a missing key (expired, never made) reads state as false and writes nothing, so a
  * late call never brings an expired sign-in back without a TTL.
@@ -58,7 +57,7 @@ type Script = (key: string, ...args: ScriptArg[]) => Promise<unknown>;
  * A script as an ioredis custom command: sent by SHA, sent whole when Redis does not have it
  * (NOSCRIPT), as RedisRateCounter's. Defining the same name again on a shared client is harmless.
  */
-function defineScript(redis: Redis, name: string, lua: string): Script {
+function defineScript(redis: RedisClient, name: string, lua: string): Script {
   redis.defineCommand(name, { lua, numberOfKeys: 1 });
   // defineCommand adds the method at run time; ioredis's types cannot know it.
   const command = (redis as unknown as Record<string, Script>)[name]!;
@@ -76,11 +75,11 @@ export interface RedisSignInStoreOptions {
 
 /** Sign-ins in Redis: SqliteSignInStore's behaviour, with TTLs instead of pruning. Redis away is a DatabaseUnavailableError. */
 export class RedisSignInStore implements SignInStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #prefix: string;
   readonly #scripts;
 
-  constructor(redis: Redis, { prefix = 'kycvs:me-sign-in:' }: RedisSignInStoreOptions = {}) {
+  constructor(redis: RedisClient, { prefix = 'kycvs:me-sign-in:' }: RedisSignInStoreOptions = {}) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#scripts = {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { describe, test } from 'node:test';
 import { connectTestRedis } from '../../test-support/redis.ts';
-import { createRedisClient, closeRedisClient } from '../quotas/redis-rate-counter.ts';
+import { closeRedisClient, createRedisClient } from '../store/redis.ts';
 import { openDatabase } from '../store/database.ts';
 import { DatabaseUnavailableError } from '../store/unavailable.ts';
 import { RedisSignInStore } from './redis-sign-in-store.ts';

@@ -1,6 +1,6 @@
-// The sliding-window counters, one contract for both implementations (a real SQLite file; the real
-// Redis of test-support/redis.ts): for every quota (key, limit L, window T) no interval of length
-// T admits more than L events, whatever the event times; hitAll counts an event against every
+// The sliding-window counters, one contract for every implementation (a real SQLite file; the real
+// Redis of test-support/redis.ts; the real Redis Cluster of test-support/redis-cluster.ts): for
+// every quota (key, limit L, window T) no interval of length T admits more than L events, whatever the event times; hitAll counts an event against every
 // quota or none; retry_after is the earliest second a retry gets through; release takes back exactly
 // one hit of its sub-window, never below zero. SQLite's prune drops
 // only what no window still reaches (Redis has TTLs instead: redis-rate-counter.test.ts).
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { connectTestRedis } from '../../test-support/redis.ts';
+import { connectTestRedisCluster } from '../../test-support/redis-cluster.ts';
 import { type Db, openDatabase } from '../store/database.ts';
 import { type Quota, type RateCounter, SqliteRateCounter } from './rate-counter.ts';
 import { RedisRateCounter } from './redis-rate-counter.ts';
@@ -58,6 +59,14 @@ const IMPLEMENTATIONS: readonly { name: string; open(): Promise<RateCounter> }[]
       // Test events carry made-up times while TTLs run on Redis's clock: keys must outlive the
       // test (a few seconds), whatever window they count. Expiry itself: redis-rate-counter.test.ts.
       const { redis, prefix } = await connectTestRedis();
+      return new RedisRateCounter(redis, { prefix, clockSkewMs: 600_000 });
+    },
+  },
+  {
+    // A request's quotas are in different hash slots there, on different masters.
+    name: 'Redis Cluster',
+    async open() {
+      const { redis, prefix } = await connectTestRedisCluster();
       return new RedisRateCounter(redis, { prefix, clockSkewMs: 600_000 });
     },
   },

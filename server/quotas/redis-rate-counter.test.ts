@@ -12,11 +12,14 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { assertApiError, createSession, DEMO, startTestServer } from '../../test-support/harness.ts';
 import { connectTestRedis, type TestRedis } from '../../test-support/redis.ts';
+import { connectTestRedisCluster } from '../../test-support/redis-cluster.ts';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../store/database.ts';
+import { hashSlot } from '../store/redis.ts';
 import { DatabaseUnavailableError } from '../store/unavailable.ts';
 import { SqliteRateCounter } from './rate-counter.ts';
-import { closeRedisClient, createRedisClient, RedisRateCounter } from './redis-rate-counter.ts';
+import { closeRedisClient, createRedisClient } from '../store/redis.ts';
+import { RedisRateCounter } from './redis-rate-counter.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kycvs-redis-rate-'));
 const db = openDatabase(path.join(dir, 'counters.sqlite'));
@@ -94,6 +97,23 @@ describe('RedisRateCounter', () => {
     } finally {
       for (const c of children) if (c.exitCode === null) c.kill();
     }
+  });
+
+  test('Redis Cluster: a request\'s quotas on two masters; 80 racing hitAll admit exactly the smaller limit, and the refused give back what they took', async () => {
+    const c = await connectTestRedisCluster();
+    const masterOf = (key: string) => c.redis.slots[hashSlot(c.prefix + key)]![0];
+    // A per-mobile and a global quota, as a text's, on two different masters.
+    const mobile = 'sms:mobile:cluster';
+    let global = 'sms:global:0';
+    for (let i = 1; masterOf(global) === masterOf(mobile); i++) global = `sms:global:${i}`;
+    const counter = new RedisRateCounter(c.redis, { prefix: c.prefix });
+    const quotas = [{ key: global, limit: 1_000_000, windowSeconds: 60 }, { key: mobile, limit: 37, windowSeconds: 3600 }];
+    const results = await Promise.all(Array.from({ length: 80 }, () => counter.hitAll(quotas)));
+    assert.equal(results.filter((r) => r === null).length, 37);
+    for (const refused of results.filter((r) => r !== null)) assert.equal(refused.quota.key, mobile);
+    assert.equal((await counter.peek(mobile, 37, 3600)).count, 37);
+    // Every refused call's count on the other master was given back before it returned.
+    assert.equal((await counter.peek(global, 1_000_000, 60)).count, 37);
   });
 
   test('keys expire by themselves after what the window still reaches; prune has nothing to do', async () => {

@@ -1,6 +1,5 @@
-import crypto from 'node:crypto';
-import { Redis, ReplyError } from 'ioredis';
-import { DatabaseUnavailableError } from '../store/unavailable.ts';
+import { Cluster } from 'ioredis';
+import { hashSlot, type RedisClient, RedisScript } from '../store/redis.ts';
 import type { Quota, RateCounter, RateDecision } from './rate-counter.ts';
 
 /*
@@ -110,33 +109,6 @@ local n = tonumber(redis.call('HGET', KEYS[1], field) or '0')
 if n > 1 then redis.call('HINCRBY', KEYS[1], field, -1) elseif n == 1 then redis.call('HDEL', KEYS[1], field) end
 return 0`;
 
-/** A script sent by its SHA1; sent whole only when this Redis does not have it cached yet (or any more). */
-/**
- * A Lua script sent by its SHA (EVALSHA), by its text when Redis does not have it (NOSCRIPT: a
- * restarted or flushed Redis, or the first call; EVAL caches it again). Failures come out as
- * mapRedisError maps them. Shared by every Redis store.
- */
-export class RedisScript {
-  readonly #sha: string;
-
-  constructor(readonly lua: string) {
-    this.#sha = crypto.createHash('sha1').update(lua).digest('hex');
-  }
-
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
-    try {
-      try {
-        return await redis.evalsha(this.#sha, keys.length, ...keys, ...args);
-      } catch (err) {
-        if (!(err instanceof ReplyError && String((err as Error).message).startsWith('NOSCRIPT'))) throw err;
-        return await redis.eval(this.lua, keys.length, ...keys, ...args);
-      }
-    } catch (err) {
-      throw mapRedisError(err);
-    }
-  }
-}
-
 const SCRIPTS = { hitAll: new RedisScript(HIT_ALL_LUA), hit: new RedisScript(HIT_LUA), peek: new RedisScript(PEEK_LUA), release: new RedisScript(RELEASE_LUA) };
 
 export interface RedisRateCounterOptions {
@@ -161,18 +133,20 @@ export interface RedisRateCounterOptions {
  * replica being promoted, a command timing out) is a DatabaseUnavailableError: the request path
  * answers 503 with Retry-After; the client reconnects by itself when Redis is back.
  *
- * hitAll touches several keys in one script: on Redis Cluster they would have to share a hash
- * slot (a `{…}` hash tag in the prefix puts every counter on one node); one Redis process is
- * what docs/scaling.md sizes for.
+ * hitAll is one script over all its quotas' keys on one Redis. On a Redis Cluster the keys are in
+ * different hash slots (the per-mobile, per-client and global quotas of one request): each slot's
+ * quotas are counted by one script there, all or none, and when any slot refuses, the other slots'
+ * counts are given back. No event is ever counted past a limit; while a give-back is in flight a
+ * concurrent check on those keys may see one event too many and be refused (never admitted).
  */
 export class RedisRateCounter implements RateCounter {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #subWindows: number;
   readonly #longestMs: number;
   readonly #prefix: string;
   readonly #skewMs: number;
 
-  constructor(redis: Redis, { subWindows = 20, longestWindowSeconds = 86_400, prefix = 'kycvs:rate:', clockSkewMs = 1_000 }: RedisRateCounterOptions = {}) {
+  constructor(redis: RedisClient, { subWindows = 20, longestWindowSeconds = 86_400, prefix = 'kycvs:rate:', clockSkewMs = 1_000 }: RedisRateCounterOptions = {}) {
     if (!Number.isInteger(subWindows) || subWindows < 1 || 1000 % subWindows !== 0) {
       throw new Error(`subWindows must divide 1000, got ${subWindows}`);
     }
@@ -213,16 +187,51 @@ export class RedisRateCounter implements RateCounter {
 
   async hitAll<Q extends Quota>(quotas: readonly Q[], now = Date.now()): Promise<{ quota: Q; decision: RateDecision } | null> {
     if (quotas.length === 0) return null;
-    const args: (string | number)[] = [now];
-    for (const q of quotas) {
-      const w = this.#window(q.windowSeconds);
-      args.push(q.limit, w.windowMs, w.sub, w.ttl);
+    const groups = this.#bySlot(quotas);
+    const results = await Promise.allSettled(groups.map((group) => this.#hitGroup(group, now)));
+    const counted: Quota[] = [];
+    let refused: { index: number; count: number; freeAt: number } | null = null;
+    let failure: { reason: unknown } | null = null;
+    for (const [i, result] of results.entries()) {
+      if (result.status === 'rejected') failure ??= { reason: result.reason };
+      else if (result.value === null) counted.push(...groups[i]!.map(({ quota }) => quota));
+      // The first full quota in the caller's order, as one script over all the keys reports it.
+      else if (refused === null || result.value.index < refused.index) refused = result.value;
     }
-    const reply = (await this.#run(SCRIPTS.hitAll, quotas.map((q) => this.#prefix + q.key), args)) as number[];
-    if (reply[0] === 0) return null;
-    const [index, count, freeAt] = reply as [number, number, number];
-    const quota = quotas[index - 1]!;
+    if (refused === null && failure === null) return null;
+    // Not counted against every quota: none keeps it (a slot that refused or failed wrote nothing).
+    await Promise.all(counted.map((quota) => this.release(quota.key, quota.windowSeconds, now)));
+    if (failure) throw failure.reason;
+    const { index, count, freeAt } = refused!;
+    const quota = quotas[index]!;
     return { quota, decision: decision(false, count, quota.limit, freeAt, now) };
+  }
+
+  /** The quotas (with their places in the call) grouped by hash slot: one group on one Redis. */
+  #bySlot<Q extends Quota>(quotas: readonly Q[]): { quota: Q; index: number }[][] {
+    const indexed = quotas.map((quota, index) => ({ quota, index }));
+    if (!(this.#redis instanceof Cluster)) return [indexed];
+    const groups = new Map<number, { quota: Q; index: number }[]>();
+    for (const q of indexed) {
+      const slot = hashSlot(this.#prefix + q.quota.key);
+      const group = groups.get(slot);
+      if (group) group.push(q);
+      else groups.set(slot, [q]);
+    }
+    return [...groups.values()];
+  }
+
+  /** One hitAll script over one slot's quotas: null when counted, else the first full one (its index in the call). */
+  async #hitGroup(group: readonly { quota: Quota; index: number }[], now: number): Promise<{ index: number; count: number; freeAt: number } | null> {
+    const args: (string | number)[] = [now];
+    for (const { quota } of group) {
+      const w = this.#window(quota.windowSeconds);
+      args.push(quota.limit, w.windowMs, w.sub, w.ttl);
+    }
+    const reply = (await this.#run(SCRIPTS.hitAll, group.map(({ quota }) => this.#prefix + quota.key), args)) as number[];
+    if (reply[0] === 0) return null;
+    const [at, count, freeAt] = reply as [number, number, number];
+    return { index: group[at - 1]!.index, count, freeAt };
   }
 
   /**
@@ -253,52 +262,4 @@ export class RedisRateCounter implements RateCounter {
 function decision(allowed: boolean, count: number, limit: number, freeAt: number, now: number): RateDecision {
   if (count < limit) return { allowed, count, retryAfter: 0 };
   return { allowed, count, retryAfter: Math.max(1, Math.ceil((freeAt - now) / 1000)) };
-}
-
-/** Redis's own "not now" replies: loading its data, a script running too long, failover in progress. */
-const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/;
-
-/**
- * `err` as a DatabaseUnavailableError when Redis is away or busy; a reply Redis gave to a bad
- * command or script (a bug) stays what it is. Everything ioredis throws that is not a reply —
- * connection refused or closed, the command timed out, not connected and no offline queue — is
- * Redis being away.
- */
-export function mapRedisError(err: unknown): unknown {
-  if (err instanceof DatabaseUnavailableError || !(err instanceof Error)) return err;
-  if (err instanceof ReplyError && !TRANSIENT_REPLY.test(err.message)) return err;
-  const timeout = /timed out/i.test(err.message);
-  return new DatabaseUnavailableError(
-    timeout ? 'database_timeout' : 'database_unavailable',
-    timeout ? 'Redis did not answer in time.' : 'Redis is not reachable.',
-    timeout ? 2 : 5,
-    { cause: err },
-  );
-}
-
-/**
- * The service's Redis connection (KYCVS_REDIS_URL). A command waits 2 s at most: while Redis is
- * away it is queued only until the next reconnect attempt fails (then a 503), so the first
- * requests after start wait for the connection instead of failing. The client keeps reconnecting
- * in the background: the service recovers by itself when Redis is back.
- */
-export function createRedisClient(url: string): Redis {
-  const redis = new Redis(url, {
-    connectTimeout: 2_000,
-    commandTimeout: 2_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
-  });
-  // Without a listener a lost connection would crash the process; the failed command already told its caller.
-  redis.on('error', () => {});
-  return redis;
-}
-
-/** QUIT when Redis answers, otherwise drop the socket: shutting down never waits for an absent Redis. */
-export async function closeRedisClient(redis: Redis): Promise<void> {
-  try {
-    await redis.quit();
-  } catch {
-    redis.disconnect();
-  }
 }

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { mapRedisError } from '../quotas/redis-rate-counter.ts';
+import { mapRedisError, type RedisClient } from '../store/redis.ts';
 import { isLinkCode, linkHash, linkUrl, newLinkCode, type SessionLinks } from './link-store.ts';
 
 export interface RedisSessionLinksOptions {
@@ -18,12 +17,12 @@ export interface RedisSessionLinksOptions {
  * opens no link), value = the session id, TTL = the session's: nothing to prune.
  */
 export class RedisSessionLinks implements SessionLinks {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #issuer: string;
   readonly #prefix: string;
   readonly #ttlMs: number;
 
-  constructor(redis: Redis, issuer: string, { prefix = 'kycvs:', ttlMs }: RedisSessionLinksOptions) {
+  constructor(redis: RedisClient, issuer: string, { prefix = 'kycvs:', ttlMs }: RedisSessionLinksOptions) {
     this.#redis = redis;
     this.#issuer = issuer;
     this.#prefix = `${prefix}link:`;

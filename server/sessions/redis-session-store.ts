@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { SessionState } from '../../protocol/api.ts';
 import type { AuditEvent } from '../consent/audit.ts';
 import { DecisionTaken, recordDecision } from '../consent/postgres-audit.ts';
-import { mapRedisError, RedisScript } from '../quotas/redis-rate-counter.ts';
+import { hashSlot, mapRedisError, type RedisClient, RedisScript } from '../store/redis.ts';
 import { inTransaction, type Pool, query } from '../store/postgres/pool.ts';
 import type { EventExtra, WebhookEventType } from '../webhooks/outbox.ts';
 import { type EventTarget, type EventToWrite, PostgresWebhookOutbox } from '../webhooks/postgres-outbox.ts';
@@ -45,12 +44,19 @@ import { LIVE_STATES, TRANSITIONS, type TransitionName } from './transitions.ts'
  * what PostgreSQL holds, and the caller told no. PostgreSQL is the truth; Redis follows it.
  *
  * Expiry events (ExpirySweeper's job for SQLite): a session of a client with a webhook is put in a
- * sorted set by expiresAt when made. `expireDue` takes due members atomically into an "owed" set
- * (every process sees each member once), CASes each session to `expired` (a racing Share: whichever
- * CAS is first wins; a claim in flight is waited for) and writes the events in one transaction;
- * a member leaves the owed set only once its event committed, so a crash or a PostgreSQL outage
- * costs a retry, not an event. The wrong-code lock's `session.failed` event goes through the same
- * owed set.
+ * sorted set by expiresAt just before it is made. `expireDue` takes due members atomically into an
+ * "owed" set (every process sees each member once), CASes each session to `expired` (a racing
+ * Share: whichever CAS is first wins; a claim in flight is waited for) and writes the events in one
+ * transaction; a member leaves the owed set only once its event committed, so a crash or a
+ * PostgreSQL outage costs a retry, not an event. The wrong-code lock's `session.failed` event goes
+ * through the same owed set, put there just after the lock (a crash in between delays the event to
+ * the session's expiry, when the sweep finds it locked; it never loses it).
+ *
+ * Keys, for Redis Cluster: a session's hash is tagged with its id (`{id}`: sessions spread over every
+ * slot, and each script touches that one key). The expiry and owed sets are split into
+ * `sweepShards` pairs, a pair tagged with its shard number (one slot: TAKE_DUE moves members
+ * between the two atomically); a session belongs to the shard of its id's slot. One pair on a
+ * single Redis; a cluster wants enough for its masters (16 by default there).
  */
 
 /** A field value as sent to Redis: NULL columns are deleted fields. */
@@ -86,20 +92,19 @@ local function write(i)
   if n > 0 then redis.call('HSET', key, unpack(ARGV, i + 1, i + 2 * n)) end
   if #ARGV > i + 2 * n then redis.call('HDEL', key, unpack(ARGV, i + 2 * n + 1, #ARGV)) end
 end
-local function expire_at_least(k, at)
-  if redis.call('PEXPIRETIME', k) < at then redis.call('PEXPIREAT', k, at) end
-end
 `;
 
-/** KEYS: session, expiry set. ARGV: now, key expiry (ms), score in the expiry set ('' = not there), id, fields. */
+/** KEYS: session. ARGV: now, key expiry (ms), id, fields. */
 const CREATE = `${PRELUDE}
-if redis.call('EXISTS', key) == 1 then return redis.error_reply('ERR session ' .. ARGV[4] .. ' exists') end
-write(5)
+if redis.call('EXISTS', key) == 1 then return redis.error_reply('ERR session ' .. ARGV[3] .. ' exists') end
+write(4)
 redis.call('PEXPIREAT', key, ARGV[2])
-if ARGV[3] ~= '' then
-  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-  expire_at_least(KEYS[2], tonumber(ARGV[2]))
-end
+return 1`;
+
+/** A session in an expiry or owed set. KEYS: the set. ARGV: score, id, the set's expiry (ms; only ever moved later). */
+const ENLIST = `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('PEXPIRETIME', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
 return 1`;
 
 /** send_code. ARGV: now, previous sends, mobile hash, name hash, fields. */
@@ -114,7 +119,7 @@ redis.call('HINCRBY', key, 'sends', 1)
 write(5)
 return 1`;
 
-/** wrong_code. KEYS: session, owed set. ARGV: now, max attempts, id, owed set's expiry. Returns {attempts, state, webhook} or a number. */
+/** wrong_code. ARGV: now, max attempts. Returns {attempts, state, webhook} or a number. */
 const WRONG_OTP = `${PRELUDE}
 local b = blocked() if b then return b end
 if not state_in(${fromSet('wrong_code')}) then return 0 end
@@ -123,11 +128,6 @@ local webhook = redis.call('HGET', key, 'webhook') or '0'
 if n >= tonumber(ARGV[2]) then
   redis.call('HSET', key, 'state', 'locked', 'ended_at', ARGV[1])
   redis.call('HDEL', key, 'otp_hash', 'otp_sha256_hash')
-  -- Its session.failed event is owed until it committed.
-  if webhook == '1' then
-    redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
-    expire_at_least(KEYS[2], tonumber(ARGV[4]))
-  end
 end
 return {n, redis.call('HGET', key, 'state'), webhook}`;
 
@@ -224,6 +224,7 @@ return {'drop'}`;
 
 const SCRIPTS = {
   create: new RedisScript(CREATE),
+  enlist: new RedisScript(ENLIST),
   otpSent: new RedisScript(OTP_SENT),
   wrongOtp: new RedisScript(WRONG_OTP),
   verified: new RedisScript(VERIFIED),
@@ -280,6 +281,8 @@ interface Claim {
 export interface RedisSessionStoreOptions {
   /** Put before every key (KYCVS_REDIS_PREFIX). */
   prefix?: string;
+  /** Expiry/owed set pairs, each in one hash slot (1; more on a Redis Cluster, to spread them over its masters). */
+  sweepShards?: number;
   /** How long an ended session is kept after its expiry (as the SQLite prune's day). */
   retainMs?: number;
   /**
@@ -298,18 +301,21 @@ export interface RedisSessionStoreOptions {
 
 /** Live sessions in Redis, each decision durable in PostgreSQL: see the comment at the top of this file. */
 export class RedisSessionStore implements SessionStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #pool: Pool;
   readonly #prefix: string;
+  readonly #shards: number;
   readonly #retainMs: number;
   readonly #leaseMs: number;
   readonly #outbox: PostgresWebhookOutbox;
   readonly #hasWebhook: (clientId: string) => Promise<boolean>;
 
-  constructor(redis: Redis, pool: Pool, options: RedisSessionStoreOptions = {}) {
+  constructor(redis: RedisClient, pool: Pool, options: RedisSessionStoreOptions = {}) {
     this.#redis = redis;
     this.#pool = pool;
     this.#prefix = options.prefix ?? 'kycvs:';
+    this.#shards = options.sweepShards ?? 1;
+    if (!Number.isInteger(this.#shards) || this.#shards < 1 || this.#shards > 1024) throw new RangeError('sweepShards must be a whole number from 1 to 1024');
     this.#retainMs = options.retainMs ?? 86_400_000;
     this.#leaseMs = options.claimLeaseMs ?? 30_000;
     this.#outbox = options.outbox ?? new PostgresWebhookOutbox();
@@ -349,12 +355,14 @@ export class RedisSessionStore implements SessionStore {
 
   async recordWrongOtp(id: string, maxAttempts: number): Promise<{ failedAttempts: number; state: SessionState } | null> {
     const now = Date.now();
-    const reply = await this.#cas(id, SCRIPTS.wrongOtp, [this.#owedKey], [maxAttempts, id, now + this.#retainMs]);
+    const reply = await this.#cas(id, SCRIPTS.wrongOtp, [], [maxAttempts]);
     if (typeof reply === 'number') return null;
     const [failedAttempts, state, webhook] = reply as [number, SessionState, string];
     if (state === 'locked' && webhook === '1') {
       // The lock stands in Redis; its event is owed until it commits (then retried by expireDue).
-      await this.#writeOwedEvents([id], now).catch(() => {});
+      await this.#enlist(this.#owedKey(this.#shardOf(id)), now, id)
+        .then(() => this.#writeOwedEvents([id], now))
+        .catch(() => {});
     }
     return { failedAttempts, state };
   }
@@ -398,23 +406,38 @@ export class RedisSessionStore implements SessionStore {
    * `limit` per call; any number of processes may call it at once. Returns the events written.
    */
   async expireDue(now: number, graceMs: number, limit = 500): Promise<number> {
-    const ids = (await this.#run(SCRIPTS.takeDue, [this.#expiryKey, this.#owedKey], [now, now - graceMs, limit, now - this.#leaseMs, now + this.#retainMs])) as string[];
-    if (ids.length === 0) return 0;
-    return this.#writeOwedEvents(ids, now);
+    let taken = 0;
+    let written = 0;
+    for (let shard = 0; shard < this.#shards && taken < limit; shard++) {
+      const args = [now, now - graceMs, limit - taken, now - this.#leaseMs, now + this.#retainMs];
+      const ids = (await this.#run(SCRIPTS.takeDue, [this.#expiryKey(shard), this.#owedKey(shard)], args)) as string[];
+      taken += ids.length;
+      if (ids.length > 0) written += await this.#writeOwedEvents(ids, now);
+    }
+    return written;
   }
 
   // --- internals
 
-  get #owedKey(): string {
-    return `${this.#prefix}session-events-owed`;
+  #owedKey(shard: number): string {
+    return `${this.#prefix}session-events-owed:{${shard}}`;
   }
 
-  get #expiryKey(): string {
-    return `${this.#prefix}session-expiry`;
+  #expiryKey(shard: number): string {
+    return `${this.#prefix}session-expiry:{${shard}}`;
+  }
+
+  #shardOf(id: string): number {
+    return hashSlot(id) % this.#shards;
   }
 
   #key(id: string): string {
-    return `${this.#prefix}session:${id}`;
+    return `${this.#prefix}session:{${id}}`;
+  }
+
+  /** Puts `id` in one of the sweep's sets (kept as long as a member may wait there). */
+  async #enlist(set: string, score: number, id: string): Promise<void> {
+    await this.#run(SCRIPTS.enlist, [set], [score, id, Date.now() + this.#retainMs * 2]);
   }
 
   async #run(script: RedisScript, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
@@ -453,11 +476,10 @@ export class RedisSessionStore implements SessionStore {
     };
     // NULLs of a new hash are simply absent.
     for (const [k, v] of Object.entries(all)) if (v === null) delete all[k];
-    await this.#run(
-      SCRIPTS.create,
-      [this.#key(session.id), this.#expiryKey],
-      [Date.now(), session.expiresAt + this.#retainMs, webhook ? session.expiresAt : '', session.id, ...fieldArgs(all)],
-    );
+    // Due for the sweep before it exists: a crash in between leaves a member whose session is not
+    // there, which the sweep drops; the other order could leave a session it never ends.
+    if (webhook) await this.#enlist(this.#expiryKey(this.#shardOf(session.id)), session.expiresAt, session.id);
+    await this.#run(SCRIPTS.create, [this.#key(session.id)], [Date.now(), session.expiresAt + this.#retainMs, session.id, ...fieldArgs(all)]);
   }
 
   /**
@@ -502,7 +524,7 @@ export class RedisSessionStore implements SessionStore {
       await this.#run(SCRIPTS.release, [this.#key(id)], [Date.now(), claim.id, 'stale']).catch(() => {});
       throw err;
     }
-    // 3. settle — the decision is durable: Redis follows it even if another process resolved the
+    // 3. settle — the decision is durable: RedisClient follows it even if another process resolved the
     // claim meanwhile (then forced), and a Redis failure here only delays it (the claim goes stale).
     try {
       const args = [claim.state, claim.token ?? '', claim.jti ?? '', claim.at];
@@ -581,12 +603,15 @@ export class RedisSessionStore implements SessionStore {
     // An event already there is this one written before (a retry) or a decision PostgreSQL holds
     // for a session Redis lost or replayed: either way the session becomes what PostgreSQL says.
     for (const id of wanted) if (!written.has(id)) await this.#settleFromPostgres(id);
-    if (done.length > 0) {
-      try {
-        await this.#redis.zrem(this.#owedKey, ...done);
-      } catch (err) {
-        throw mapRedisError(err);
-      }
+    const doneByShard = new Map<number, string[]>();
+    for (const id of done) {
+      const shard = this.#shardOf(id);
+      doneByShard.set(shard, [...(doneByShard.get(shard) ?? []), id]);
+    }
+    try {
+      for (const [shard, ids] of doneByShard) await this.#redis.zrem(this.#owedKey(shard), ...ids);
+    } catch (err) {
+      throw mapRedisError(err);
     }
     return written.size;
   }

@@ -9,12 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { Redis } from 'ioredis';
 import { createTestDatabase } from '../../test-support/postgres.ts';
 import { connectTestRedis } from '../../test-support/redis.ts';
 import { type AuditEvent, type AuditLog, SqliteAuditLog } from '../consent/audit.ts';
 import { PostgresAuditLog } from '../consent/postgres-audit.ts';
-import { closeRedisClient, createRedisClient } from '../quotas/redis-rate-counter.ts';
+import { closeRedisClient, createRedisClient, type RedisClient } from '../store/redis.ts';
 import { type Db, openDatabase } from '../store/database.ts';
 import { query } from '../store/postgres/pool.ts';
 import { DatabaseUnavailableError } from '../store/unavailable.ts';
@@ -494,7 +493,7 @@ describe('Redis + PostgreSQL only', () => {
   });
 
   test('Redis unreachable: DatabaseUnavailableError from sessions and links', async () => {
-    const away: Redis = createRedisClient('redis://127.0.0.1:1');
+    const away: RedisClient = createRedisClient('redis://127.0.0.1:1');
     try {
       const store = new RedisSessionStore(away, pg.pool, { prefix });
       await assert.rejects(store.get('ses_x'), DatabaseUnavailableError);

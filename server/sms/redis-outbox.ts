@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { mapRedisError } from '../quotas/redis-rate-counter.ts';
+import { mapRedisError, type RedisClient } from '../store/redis.ts';
 import type { OutboxEntry } from './outbox.ts';
 import type { SmsMessage, SmsSender } from './sms.ts';
 
@@ -7,16 +6,16 @@ import type { SmsMessage, SmsSender } from './sms.ts';
 const OUTBOX_TTL_SECONDS = 3600;
 
 /**
- * The demo outbox when several service processes run (Redis configured): each process pushes the
+ * The demo outbox when several service processes run (RedisClient configured): each process pushes the
  * texts it "sends" to one capped list, so the demo page shows every code whichever process sent it.
  * Demo mode only, like OutboxSmsSender: it holds plaintext numbers and codes.
  */
 export class RedisOutboxSmsSender implements SmsSender {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #key: string;
   readonly #capacity: number;
 
-  constructor(redis: Redis, { prefix, capacity = 500 }: { prefix: string; capacity?: number }) {
+  constructor(redis: RedisClient, { prefix, capacity = 500 }: { prefix: string; capacity?: number }) {
     this.#redis = redis;
     this.#key = `${prefix}demo-outbox`;
     this.#capacity = capacity;

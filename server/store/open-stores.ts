@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CachedClientStore } from '../clients/cached-client-store.ts';
 import { CachedClientTexts } from '../clients/cached-client-texts.ts';
@@ -13,7 +12,8 @@ import { PostgresAuditLog } from '../consent/postgres-audit.ts';
 import { RedisSignInStore } from '../me/redis-sign-in-store.ts';
 import { type SignInStore, SqliteSignInStore } from '../me/sign-in-store.ts';
 import { type RateCounter, SqliteRateCounter } from '../quotas/rate-counter.ts';
-import { closeRedisClient, createRedisClient, RedisRateCounter } from '../quotas/redis-rate-counter.ts';
+import { closeRedisClient, createRedisClient, type RedisClient } from './redis.ts';
+import { RedisRateCounter } from '../quotas/redis-rate-counter.ts';
 import { postgresRegistry } from '../registry/postgres.ts';
 import type { RegistryWithAdmin } from '../registry/registry-with-admin.ts';
 import { sqliteRegistry } from '../registry/sqlite.ts';
@@ -80,7 +80,7 @@ export interface LiveStores {
   /** Ends undecided sessions of webhook clients that ran out of time, with their `expired` event. */
   sweeper: ExpirySweep;
   /** The Redis connection, when one is configured (the demo outbox shares it). */
-  redis: Redis | null;
+  redis: RedisClient | null;
   close(): Promise<void>;
 }
 
