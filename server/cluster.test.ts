@@ -1,6 +1,6 @@
 // KYCVS_WORKERS: several service processes behind one port share every limit, session and key
-// through the stores — the SQLite file in WAL mode, or PostgreSQL + Redis as a national deployment
-// runs. Each request here opens its own connection, so node:cluster hands them to the workers in
+// through the stores — the SQLite file in WAL mode, or PostgreSQL + Redis (one server, or a Redis
+// Cluster) as a national deployment runs. Each request here opens its own connection, so node:cluster hands them to the workers in
 // turn: a flow's steps land on different processes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import { verifyStatusToken } from '@kycvs/verifier';
 import { type ChildServer, spawnServer } from '../test-support/child-server.ts';
 import { FakeSmsGateway } from '../test-support/fake-sms-gateway.ts';
 import { DEMO, OTP_IN_TEXT, distributedStoreEnv, waitFor } from '../test-support/harness.ts';
+import { connectTestRedisCluster } from '../test-support/redis-cluster.ts';
 
 const ISSUER = 'http://kycvs.test';
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -51,15 +52,21 @@ const workerPids = (server: ChildServer): number[] =>
     return [(JSON.parse(line) as { pid: number }).pid];
   });
 
-for (const store of ['sqlite', 'distributed'] as const) {
-  describe(`${WORKERS} service processes on ${store === 'sqlite' ? 'one SQLite file' : 'PostgreSQL + Redis'}`, () => {
+const STORES = { sqlite: 'one SQLite file', distributed: 'PostgreSQL + Redis', 'redis-cluster': 'PostgreSQL + a Redis Cluster of 3 masters' } as const;
+
+for (const [store, name] of Object.entries(STORES)) {
+  describe(`${WORKERS} service processes on ${name}`, () => {
     const gateway = new FakeSmsGateway();
     let server: ChildServer;
     let storeEnv: Record<string, string> = {};
 
     before(async () => {
       const gatewayUrl = await gateway.start();
-      if (store === 'distributed') storeEnv = await distributedStoreEnv();
+      if (store !== 'sqlite') storeEnv = await distributedStoreEnv();
+      if (store === 'redis-cluster') {
+        const cluster = await connectTestRedisCluster();
+        Object.assign(storeEnv, { KYCVS_REDIS_URL: cluster.url, KYCVS_REDIS_CLUSTER: '1', KYCVS_REDIS_PREFIX: cluster.prefix });
+      }
       server = await spawnServer({
         env: {
           KYCVS_WORKERS: String(WORKERS),

@@ -35,9 +35,12 @@ export interface Config {
   postgres: { url: string | null; poolSize: number };
   /**
    * Redis (KYCVS_REDIS_URL). With PostgreSQL: live sessions, links, sign-ins and rate counters;
-   * alone (SQLite): the rate counters only. Null: all of it in the main store.
+   * alone (SQLite): the rate counters only. Null: all of it in the main store. With
+   * KYCVS_REDIS_CLUSTER=1, seed nodes of a Redis Cluster, comma-separated.
    */
   redisUrl: string | null;
+  /** KYCVS_REDIS_CLUSTER=1: the URL names a Redis Cluster (key layout and counting per hash slot). */
+  redisCluster: boolean;
   /** Put before every Redis key (KYCVS_REDIS_PREFIX): services sharing one Redis keep apart. */
   redisPrefix: string;
   /**
@@ -107,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhooks: webhookSettingsFromEnv(env),
     postgres: { url: databaseUrlFrom(env), poolSize: intFrom(env, 'KYCVS_DB_POOL_SIZE', 10, 1, 1000) },
     redisUrl: redisUrlFrom(env),
+    redisCluster: flagFrom(env, 'KYCVS_REDIS_CLUSTER'),
     redisPrefix: redisPrefixFrom(env),
     kek: kekFromEnv(env),
     workers: intFrom(env, 'KYCVS_WORKERS', os.availableParallelism(), 1, 256),
@@ -148,6 +152,10 @@ function redisPrefixFrom(env: NodeJS.ProcessEnv): string {
 function redisUrlFrom(env: NodeJS.ProcessEnv): string | null {
   const raw = (env.KYCVS_REDIS_URL ?? '').trim();
   if (raw === '') return null;
-  if (!/^rediss?:\/\//.test(raw)) throw new Error('KYCVS_REDIS_URL must be a redis:// or rediss:// URL');
-  return raw;
+  const urls = raw.split(',').map((u) => u.trim());
+  if (!urls.every((u) => /^rediss?:\/\/[^/?#,]/.test(u))) throw new Error('KYCVS_REDIS_URL must be a redis:// or rediss:// URL');
+  if (urls.length > 1 && !flagFrom(env, 'KYCVS_REDIS_CLUSTER')) {
+    throw new Error('KYCVS_REDIS_URL lists several servers: set KYCVS_REDIS_CLUSTER=1 for a Redis Cluster (one URL for one server)');
+  }
+  return urls.join(',');
 }

@@ -175,13 +175,23 @@ describe('RedisRateCounter', () => {
     }
   });
 
-  test('KYCVS_REDIS_URL: redis:// or rediss:// only, refused without repeating it', () => {
+  test('KYCVS_REDIS_URL: redis:// or rediss:// only (several with KYCVS_REDIS_CLUSTER=1), refused without repeating it', () => {
     assert.equal(loadConfig({}).redisUrl, null);
     assert.equal(loadConfig({ KYCVS_REDIS_URL: ' redis://:pw@cache:6379/2 ' }).redisUrl, 'redis://:pw@cache:6379/2');
     assert.equal(loadConfig({ KYCVS_REDIS_URL: 'rediss://cache.internal' }).redisUrl, 'rediss://cache.internal');
-    for (const typo of ['http://:s3cret@cache:6379', 'cache:6379', 'redis:/cache']) {
-      assert.throws(() => loadConfig({ KYCVS_REDIS_URL: typo }), (err: Error) => /KYCVS_REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/.test(err.message) && !err.message.includes('cache'));
+    for (const typo of ['http://:s3cret@cache:6379', 'cache:6379', 'redis:/cache', 'redis://a:1,cache:2']) {
+      assert.throws(
+        () => loadConfig({ KYCVS_REDIS_URL: typo, KYCVS_REDIS_CLUSTER: '1' }),
+        (err: Error) => /KYCVS_REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/.test(err.message) && !err.message.includes('cache'),
+      );
     }
+    // A Redis Cluster: seed nodes, comma-separated, only with KYCVS_REDIS_CLUSTER=1.
+    const seeds = 'redis://:pw@r1:7000, redis://:pw@r2:7000';
+    const cluster = loadConfig({ KYCVS_REDIS_URL: seeds, KYCVS_REDIS_CLUSTER: '1' });
+    assert.equal(cluster.redisUrl, 'redis://:pw@r1:7000,redis://:pw@r2:7000');
+    assert.equal(cluster.redisCluster, true);
+    assert.equal(loadConfig({ KYCVS_REDIS_URL: 'redis://r1:7000' }).redisCluster, false);
+    assert.throws(() => loadConfig({ KYCVS_REDIS_URL: seeds }), (err: Error) => /set KYCVS_REDIS_CLUSTER=1/.test(err.message) && !err.message.includes('pw'));
   });
 
   test('KYCVS_REDIS_URL moves the rate counters of a server to Redis', async () => {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createTestDatabase } from '../../test-support/postgres.ts';
 import { connectTestRedis } from '../../test-support/redis.ts';
+import { connectTestRedisCluster } from '../../test-support/redis-cluster.ts';
 import { type AuditEvent, type AuditLog, SqliteAuditLog } from '../consent/audit.ts';
 import { PostgresAuditLog } from '../consent/postgres-audit.ts';
 import { closeRedisClient, createRedisClient, type RedisClient } from '../store/redis.ts';
@@ -106,6 +107,34 @@ const split: Impl = {
   },
 };
 
+// --- Redis Cluster + PostgreSQL: every session in a slot of its own, the sweep's sets in 16 shards
+// (a database of its own: audit paging counts a client's records).
+const clusterPg = await createTestDatabase();
+for (const [id, url] of [[HOOKED, 'https://hooks.test/x'], [PLAIN, null]] as const) {
+  await query(clusterPg.pool, `INSERT INTO clients (id, name, purpose, allowed_origins, status, created_at, webhook_url) VALUES ($1, 'C', 'P', '[]', 'active', 0, $2)`, [id, url]);
+}
+const cluster = await connectTestRedisCluster();
+const clusterStore = new RedisSessionStore(cluster.redis, clusterPg.pool, { prefix: cluster.prefix, claimLeaseMs: 2_000, sweepShards: 16 });
+const clusterSweeper = new RedisExpirySweeper(clusterStore, 0);
+const onCluster: Impl = {
+  name: 'Redis Cluster + PostgreSQL',
+  sessions: clusterStore,
+  links: new RedisSessionLinks(cluster.redis, ISSUER, { prefix: cluster.prefix, ttlMs: SESSION_TTL_MS }),
+  audit: new PostgresAuditLog(clusterPg.pool),
+  sweep: (now) => clusterSweeper.sweep(now),
+  event: async (id) => {
+    const { rows } = await query<{ payload: string }>(clusterPg.pool, 'SELECT payload FROM webhook_events WHERE session_id = $1', [id]);
+    return rows[0] ? (JSON.parse(rows[0].payload) as StoredEvent) : null;
+  },
+  insertAudit: async (e) => {
+    await query(
+      clusterPg.pool,
+      'INSERT INTO audit_events (session_id, at, client_id, purpose, event, vaccination_status, subject, token_jti) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [e.sessionId, e.at, e.clientId, e.purpose, e.event, e.vaccinationStatus, e.subject, e.tokenJti],
+    );
+  },
+};
+
 // --- fixtures
 let seq = 0;
 function newSession(clientId = PLAIN, over: Partial<NewSession> = {}): NewSession {
@@ -148,7 +177,7 @@ async function verifiedSession(store: SessionStore, clientId = PLAIN): Promise<{
   return { s, otp };
 }
 
-for (const impl of [sqlite, split]) {
+for (const impl of [sqlite, split, onCluster]) {
   describe(`SessionStore contract: ${impl.name}`, () => {
     const store = impl.sessions;
 
@@ -447,8 +476,8 @@ describe('Redis + PostgreSQL only', () => {
     const first = tokenFor();
     assert.equal(await redisStore.complete(s.id, 'allow', null, first, auditFor(s, 'allow', first.jti)), true);
     // An older copy of the session comes back (failover to a replica that missed the write).
-    await redis.hset(`${prefix}session:${s.id}`, 'state', 'verified');
-    await redis.hdel(`${prefix}session:${s.id}`, 'token', 'token_jti', 'completed_at');
+    await redis.hset(`${prefix}session:{${s.id}}`, 'state', 'verified');
+    await redis.hdel(`${prefix}session:{${s.id}}`, 'token', 'token_jti', 'completed_at');
     assert.equal(await redisStore.deny(s.id, auditFor(s, 'deny')), false);
     const got = (await redisStore.get(s.id))!;
     assert.equal(got.state, 'completed');
@@ -460,7 +489,7 @@ describe('Redis + PostgreSQL only', () => {
   test('a crash after the commit: the stale claim is settled from PostgreSQL, with the claimed token', async () => {
     const { s } = await verifiedSession(redisStore);
     const t = tokenFor();
-    const key = `${prefix}session:${s.id}`;
+    const key = `${prefix}session:{${s.id}}`;
     // Step 1 and 2 happened, step 3 did not: the claim is there, its lease over, the audit record committed.
     await redis.hset(key, 'claim_id', 'c1', 'claim_until', Date.now() - 1, 'claim_state', 'completed', 'claim_token', t.token, 'claim_jti', t.jti, 'claim_at', 123);
     await split.insertAudit(auditFor(s, 'allow', t.jti));
@@ -473,7 +502,7 @@ describe('Redis + PostgreSQL only', () => {
 
   test('a crash before the commit: the stale claim is released and the citizen can decide again', async () => {
     const { s } = await verifiedSession(redisStore);
-    const key = `${prefix}session:${s.id}`;
+    const key = `${prefix}session:{${s.id}}`;
     await redis.hset(key, 'claim_id', 'c1', 'claim_until', Date.now() + 300, 'claim_state', 'completed', 'claim_token', 'lost', 'claim_jti', 'lost');
     assert.equal(await redisStore.deny(s.id, auditFor(s, 'deny')), false, 'a decision in flight holds the session');
     assert.equal((await redisStore.get(s.id))!.state, 'verified');
@@ -485,7 +514,7 @@ describe('Redis + PostgreSQL only', () => {
   test('session keys live until expiresAt plus the retention; links for the session lifetime', async () => {
     const s = newSession();
     await redisStore.create(s);
-    const at = await redis.pexpiretime(`${prefix}session:${s.id}`);
+    const at = await redis.pexpiretime(`${prefix}session:{${s.id}}`);
     assert.equal(at, s.expiresAt + 86_400_000);
     const url = await split.links.create(s.id);
     const ttl = await redis.pttl(`${prefix}link:${crypto.createHash('sha256').update(url.split('/v/')[1]!).digest('hex')}`);

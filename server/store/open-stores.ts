@@ -157,13 +157,19 @@ async function openSqliteStores(config: Config, log: Logger): Promise<DurableSto
 }
 
 /**
+ * The expiry sweep's set pairs on a Redis Cluster: each pair is one hash slot, so this many spread
+ * the sweep over up to this many masters (a sweep visits every pair: 16 round trips).
+ */
+const CLUSTER_SWEEP_SHARDS = 16;
+
+/**
  * The live stores beside `durable`: in Redis when the durable store is PostgreSQL (sessions, links,
  * sign-ins, counters; each decision still committed to PostgreSQL first), in the SQLite file
  * otherwise — with the rate counters alone in Redis when KYCVS_REDIS_URL is set.
  */
 export function openLiveStores(config: Config, durable: DurableStores): LiveStores {
   distributedStoreSettings(config); // on PostgreSQL: refuses without Redis, saying so
-  const redis = config.redisUrl ? createRedisClient(config.redisUrl) : null;
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { cluster: config.redisCluster }) : null;
   const counters: RateCounter = redis
     ? new RedisRateCounter(redis, { prefix: `${config.redisPrefix}rate:` })
     : new SqliteRateCounter(requireDb(durable));
@@ -176,6 +182,7 @@ export function openLiveStores(config: Config, durable: DurableStores): LiveStor
     const sessions = new RedisSessionStore(redis, durable.pool, {
       prefix: `${config.redisPrefix}session:`,
       retainMs: ENDED_SESSION_RETAIN_MS,
+      sweepShards: config.redisCluster ? CLUSTER_SWEEP_SHARDS : 1,
       outbox,
       hasWebhook: async (clientId) => (await durable.clients.get(clientId))?.webhookUrl != null,
     });
