@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { after, type TestContext, test } from 'node:test';
 import { verifyStatusToken } from '@kycvs/verifier';
 import { createPool, type Pool, query } from '../server/store/postgres/pool.ts';
 import { type ChildServer, isCutOffByKill, spawnServer } from '../test-support/child-server.ts';
@@ -23,6 +23,7 @@ import { FakeSmsGateway } from '../test-support/fake-sms-gateway.ts';
 import { DEMO, OTP_IN_TEXT, decodeJws, distributedStoreEnv, freePort, letters, waitFor } from '../test-support/harness.ts';
 import { type PrivateCluster, startPrivateCluster } from '../test-support/postgres-server.ts';
 import { connectTestRedis } from '../test-support/redis.ts';
+import { startRedisCluster } from '../test-support/redis-cluster.ts';
 
 const ISSUER = 'http://kycvs.test';
 const KILLS = 3;
@@ -267,6 +268,19 @@ function serviceEnv(store: Record<string, string>): Record<string, string> {
   return { ...store, KYCVS_WORKERS: '1', KYCVS_SMS_GATEWAY_URL: gatewayUrl, KYCVS_SMS_GATEWAY_TOKEN: 'gw', KYCVS_ISSUER: ISSUER, LOG_LEVEL: 'warn' };
 }
 
+/** What the service logged about an outage: warnings (each 503, a failed poll), never an error. */
+function assertOnlyWarningsLogged(server: ChildServer, t: TestContext): void {
+  const logged = new Map<string, number>();
+  const errors: string[] = [];
+  for (const line of server.stdout.filter((l) => l.startsWith('{'))) {
+    const entry = JSON.parse(line) as { level: number; msg: string };
+    if (entry.level >= 50) errors.push(line);
+    logged.set(`${entry.level} ${entry.msg}`, (logged.get(`${entry.level} ${entry.msg}`) ?? 0) + 1);
+  }
+  t.diagnostic(`service log (level message: count): ${JSON.stringify(Object.fromEntries(logged))}`);
+  assert.deepEqual(errors, [], 'the service logged errors');
+}
+
 /** Starts the service; it is SIGKILLed at the file's end if a test left it running. */
 async function startService(env: Record<string, string>): Promise<ChildServer> {
   const server = await spawnServer({ env });
@@ -430,19 +444,81 @@ test('PostgreSQL restarts under load: 503 with Retry-After while it is away (nev
   await assertOneDecisionEach(server, pool, ledger);
   await assertTokensVerify(server, ledger.received.slice(-20));
   assert.deepEqual(await server.kill('SIGTERM'), { code: 0, signal: null });
-  // What the service logged about the outages: warnings (each 503, a failed poll), never an error.
-  const logged = new Map<string, number>();
-  const errors: string[] = [];
-  for (const line of server.stdout.filter((l) => l.startsWith('{'))) {
-    const entry = JSON.parse(line) as { level: number; msg: string };
-    if (entry.level >= 50) errors.push(line);
-    logged.set(`${entry.level} ${entry.msg}`, (logged.get(`${entry.level} ${entry.msg}`) ?? 0) + 1);
-  }
-  t.diagnostic(`service log (level message: count): ${JSON.stringify(Object.fromEntries(logged))}`);
-  assert.deepEqual(errors, [], 'the service logged errors');
+  assertOnlyWarningsLogged(server, t);
   t.diagnostic(
     `figure: requests ${tally.requests}, 503 answers ${tally.unavailable}, 500 answers 0; tokens received ${ledger.received.length}, refusals ${ledger.denied.length}, ` +
       `sessions ${ledger.created.size}, audit records ${audits}, records lost ${lost.length}`,
   );
   assert.deepEqual(lost, [], 'acknowledged decisions without their audit record');
+});
+
+test('a Redis Cluster master stalls under load: 503 with Retry-After while its slots are away (never 500), recovery within 5 s, no acknowledged record lost', { timeout: 80_000 }, async (t) => {
+  // Our own cluster, a silent master counted as failed after 1 s (no replica: the cluster then
+  // refuses every command until it is back, with its data: SIGSTOP is a stall or a cut cable, not a loss).
+  const cluster = await startRedisCluster({ nodeTimeoutMs: 1_000 });
+  cleanups.push(async () => cluster.stop());
+  const env = serviceEnv({
+    ...(await distributedStoreEnv()),
+    KYCVS_REDIS_URL: cluster.url,
+    KYCVS_REDIS_CLUSTER: '1',
+    KYCVS_REDIS_PREFIX: 'kycvs-stall:',
+  });
+  const server = await startService(env);
+  let died = false;
+  void server.exited.then(() => (died = true));
+  const ledger = newLedger();
+  const tally = newTally();
+  let stop = false;
+  let loadFailed: unknown = null;
+  const running = load(server, 'rc', ledger, tally, () => stop || died, () => false);
+  running.catch((err: unknown) => (loadFailed = err));
+  const healthy = () => {
+    if (loadFailed) throw loadFailed;
+    assert.equal(died, false, `the service died: ${server.stderr.slice(-20).join('\n')}`);
+  };
+
+  await waitFor(() => (healthy(), ledger.received.length >= 10), { timeoutMs: 30_000, what: '10 tokens before the stall' });
+  const stoppingAt = Date.now();
+  cluster.pause(0);
+  // The stall, with the load going on: the one deliberate wait of this test.
+  await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS + 2_000));
+  healthy();
+  cluster.resume(0);
+  const backAt = Date.now();
+  const firstAfter = (step: string) => tally.successes.find((s) => s.sentAt >= backAt && s.step === step);
+  const [created, decided] = await waitFor(
+    () => {
+      healthy();
+      const c = firstAfter('create');
+      const d = firstAfter('decision');
+      return c && d ? ([c, d] as const) : undefined;
+    },
+    { timeoutMs: 15_000, what: 'a session made and a decision committed after the master came back' },
+  );
+  const tokensAtBack = ledger.received.length;
+  await waitFor(() => (healthy(), ledger.received.length >= tokensAtBack + 8), { timeoutMs: 20_000, what: '8 tokens after the recovery' });
+  stop = true;
+  await running;
+  healthy();
+
+  const unavailable = tally.unavailableAt.filter((at) => at >= stoppingAt && at <= backAt).length;
+  const late = tally.unavailableAt.filter((at) => at > backAt + RECOVERY_BUDGET_MS).length;
+  t.diagnostic(
+    `figure: one of 3 masters stalled ${backAt - stoppingAt} ms under ${CONCURRENCY} concurrent flows: ${unavailable} answers 503 with Retry-After, ` +
+      `0 answered 500; recovered ${created.at - backAt} ms after it came back (first session), ${decided.at - backAt} ms (first decision); ` +
+      `503s later than 5 s after: ${late}; requests ${tally.requests}, tokens ${ledger.received.length}`,
+  );
+  assert.ok(unavailable >= 1, 'no request met the stall: the test did not test it');
+  assert.ok(created.at - backAt <= RECOVERY_BUDGET_MS, `first session ${created.at - backAt} ms after the master came back`);
+  assert.ok(decided.at - backAt <= RECOVERY_BUDGET_MS, `first decision ${decided.at - backAt} ms after the master came back`);
+  assert.equal(late, 0, '503s long after the master came back');
+
+  const pool = createPool({ url: env.KYCVS_DATABASE_URL!, size: 2, applicationName: 'kycvs-test' });
+  cleanups.push(() => pool.end());
+  const { lost } = await recordsLost(pool, ledger);
+  assert.deepEqual(lost, [], 'acknowledged decisions without their audit record');
+  await assertOneDecisionEach(server, pool, ledger);
+  await assertTokensVerify(server, ledger.received.slice(-20));
+  assert.deepEqual(await server.kill('SIGTERM'), { code: 0, signal: null });
+  assertOnlyWarningsLogged(server, t);
 });
