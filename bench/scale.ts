@@ -413,7 +413,7 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     `scale: projection for ${fmt(TARGET_REQUESTS_PER_SECOND)} req/s = ${fmt(p.flowsPerSecond)} flows/s (${fmt(cost.requestsPerFlow, 2)} requests per flow): ` +
       `service ${fmt(p.serviceCores, 1)} cores → ${fmt(p.processes)} processes (one per core, ${Math.round(HEADROOM * 100)} % busy) on ${fmt(p.serviceNodes)} ${NODE_CORES}-core nodes; ` +
       `PostgreSQL ${fmt(p.postgresCores, 1)} cores (${fmt(p.postgresNodes)} node${p.postgresNodes === 1 ? '' : 's'}${p.postgresNodes > 1 ? ': more than one primary, i.e. sharded by mobile hash / session id as the schema allows' : ''}); ` +
-      `Redis ${fmt(p.redisCores, 1)} cores → ${fmt(p.redisInstances)} instance${p.redisInstances === 1 ? '' : 's'} (one command thread each: RedisClient Cluster beyond one) on ${fmt(p.redisNodes)} node${p.redisNodes === 1 ? '' : 's'}; ` +
+      `Redis ${fmt(p.redisCores, 1)} cores → ${fmt(p.redisInstances)} instance${p.redisInstances === 1 ? '' : 's'} (one command thread each: Redis Cluster beyond one) on ${fmt(p.redisNodes)} node${p.redisNodes === 1 ? '' : 's'}; ` +
       `${fmt(p.nodes)} nodes in all. Linear in processes: it holds as far as the measured 2 ÷ 1 scaling (${fmt(dist2.result.flowsPerSecond / dist1.result.flowsPerSecond, 2)}×) says; CPU per request, not flows/s, is what carries to other machines.`,
     `scale: registry of ${fmt(lookups.rows)} rows loaded into PostgreSQL in ${fmt(lookups.loadSeconds, 1)} s (COPY); ${fmt(lookups.lookup.n)} lookups through PostgresRegistry on one connection ` +
       `(9 in 10 registered, ${fmt(lookups.matched)} matched), max ${fmtMs(lookups.lookup.max)}; SELECT 1 on that connection p50 ${fmtMs(lookups.selectOne.p50)}. ` +

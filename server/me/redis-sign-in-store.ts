@@ -3,8 +3,8 @@ import { type NewSignIn, type SentCode, type SignIn, type SignInState, type Sign
 
 /*
  * One Redis hash per sign-in, its fields named as SQLite's columns (a null column is an absent
- * field), its TTL the sign-in's expiry: RedisClient drops it when SQLite's prune would, so nothing needs
- * pruning. Every change is one Lua script (RedisClient runs one at a time), the same compare-and-set on
+ * field), its TTL the sign-in's expiry: Redis drops it when SQLite's prune would, so nothing needs
+ * pruning. Every change is one Lua script (Redis runs one at a time), the same compare-and-set on
  * the state (and sends, and code) as SQLite's UPDATE … WHERE: of racing calls, one moves the sign-in.
  * A script on a missing key (expired, never made) reads state as false and writes nothing, so a
  * late call never brings an expired sign-in back without a TTL.

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { describe, test } from 'node:test';
 import { connectTestRedis } from '../../test-support/redis.ts';
+import { connectTestRedisCluster } from '../../test-support/redis-cluster.ts';
 import { closeRedisClient, createRedisClient } from '../store/redis.ts';
 import { openDatabase } from '../store/database.ts';
 import { DatabaseUnavailableError } from '../store/unavailable.ts';
@@ -22,9 +23,11 @@ function newSignIn(now = Date.now()): NewSignIn {
 }
 
 const redisTest = await connectTestRedis();
+const clusterTest = await connectTestRedisCluster();
 const backends: { name: string; store: SignInStore }[] = [
   { name: 'SQLite', store: new SqliteSignInStore(openDatabase(':memory:')) },
   { name: 'Redis', store: new RedisSignInStore(redisTest.redis, { prefix: `${redisTest.prefix}me:` }) },
+  { name: 'Redis Cluster', store: new RedisSignInStore(clusterTest.redis, { prefix: `${clusterTest.prefix}me:` }) },
 ];
 
 for (const { name, store } of backends) {

@@ -524,7 +524,7 @@ export class RedisSessionStore implements SessionStore {
       await this.#run(SCRIPTS.release, [this.#key(id)], [Date.now(), claim.id, 'stale']).catch(() => {});
       throw err;
     }
-    // 3. settle — the decision is durable: RedisClient follows it even if another process resolved the
+    // 3. settle — the decision is durable: Redis follows it even if another process resolved the
     // claim meanwhile (then forced), and a Redis failure here only delays it (the claim goes stale).
     try {
       const args = [claim.state, claim.token ?? '', claim.jti ?? '', claim.at];

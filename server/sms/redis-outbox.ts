@@ -6,7 +6,7 @@ import type { SmsMessage, SmsSender } from './sms.ts';
 const OUTBOX_TTL_SECONDS = 3600;
 
 /**
- * The demo outbox when several service processes run (RedisClient configured): each process pushes the
+ * The demo outbox when several service processes run (Redis configured): each process pushes the
  * texts it "sends" to one capped list, so the demo page shows every code whichever process sent it.
  * Demo mode only, like OutboxSmsSender: it holds plaintext numbers and codes.
  */
