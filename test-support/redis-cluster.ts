@@ -1,19 +1,14 @@
-// A real Redis Cluster for tests: three masters started from the machine's redis-server (as root,
-// Debian's redis-server is installed when there is none; otherwise a one-line instruction), on free
-// ports, in a temp dir. connectTestRedisCluster shares one per test file (or uses the cluster at
-// KYCVS_TEST_REDIS_CLUSTER_URL, seed nodes comma-separated), with a fresh key prefix per call;
-// startRedisCluster gives a fault test a cluster of its own, whose masters it can stop and resume.
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+// A real Redis Cluster for a test file (./redis-cluster-server.ts starts it): one shared by the
+// file's tests, or the cluster at KYCVS_TEST_REDIS_CLUSTER_URL (seed nodes, comma-separated), with a
+// fresh key prefix per call whose keys are deleted when the file's tests end, also when one failed.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { after } from 'node:test';
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { closeRedisClient, createRedisClient } from '../server/store/redis.ts';
+import { running, startRedisCluster, untilReady } from './redis-cluster-server.ts';
 import { deleteKeysUnder } from './redis-keys.ts';
+
+export { startRedisCluster } from './redis-cluster-server.ts';
 
 export interface TestRedisCluster {
   /** Seed nodes, as KYCVS_REDIS_URL takes them with KYCVS_REDIS_CLUSTER=1. */
@@ -21,107 +16,6 @@ export interface TestRedisCluster {
   /** The service's kind of cluster client, connected. */
   redis: Cluster;
   prefix: string;
-}
-
-export interface LocalRedisCluster {
-  url: string;
-  /** SIGSTOP / SIGCONT one master (0–2): a node that stalls or is cut off, then comes back with its data. */
-  pause(master: number): void;
-  resume(master: number): void;
-  stop(): void;
-}
-
-const MASTERS = 3;
-const run = promisify(execFile);
-const running = new Set<LocalRedisCluster>();
-process.once('exit', () => {
-  for (const c of running) c.stop();
-});
-
-/** A port free on 127.0.0.1 whose cluster bus port (+10000) is free too. */
-async function freePort(): Promise<number> {
-  const listen = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (;;) {
-    const port = 20_000 + crypto.randomInt(30_000);
-    if ((await listen(port)) && (await listen(port + 10_000))) return port;
-  }
-}
-
-async function until(what: string, ready: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ready().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`test Redis Cluster: ${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function redisServerBinary(): string {
-  const find = () => ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => fs.existsSync(p));
-  let binary = find();
-  if (!binary && process.getuid?.() === 0) {
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'redis-server'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    binary = find();
-  }
-  if (!binary) throw new Error('No redis-server for the Redis Cluster tests: run `sudo apt-get install -y redis-server` (the tests start their own cluster nodes).');
-  return binary;
-}
-
-/** A fresh connection each time: one that failed before the server was up never comes back. */
-async function ask<T>(port: number, command: (r: Redis) => Promise<T>): Promise<T> {
-  const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  r.on('error', () => {});
-  try {
-    await r.connect();
-    return await command(r);
-  } finally {
-    r.disconnect();
-  }
-}
-
-/**
- * Three masters, no replicas, slots split evenly. `nodeTimeoutMs`: how long a silent master takes
- * to count as failed (the cluster then refuses commands until it is back: no replica to promote).
- */
-export async function startRedisCluster({ nodeTimeoutMs = 2_000 }: { nodeTimeoutMs?: number } = {}): Promise<LocalRedisCluster> {
-  const binary = redisServerBinary();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kycvs-redis-cluster-'));
-  const nodes: ChildProcess[] = [];
-  const cluster: LocalRedisCluster = {
-    url: '',
-    pause: (i) => nodes[i]!.kill('SIGSTOP'),
-    resume: (i) => nodes[i]!.kill('SIGCONT'),
-    stop() {
-      for (const node of nodes) node.kill('SIGKILL');
-      fs.rmSync(dir, { recursive: true, force: true });
-      running.delete(cluster);
-    },
-  };
-  running.add(cluster);
-  try {
-    const ports: number[] = [];
-    for (let i = 0; i < MASTERS; i++) {
-      const port = await freePort();
-      ports.push(port);
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
-        '--cluster-node-timeout', String(nodeTimeoutMs), '--save', '', '--appendonly', 'no', '--dir', dir];
-      nodes.push(spawn(binary, args, { stdio: 'ignore' }));
-    }
-    for (const port of ports) await until(`redis-server on ${port} answering`, async () => (await ask(port, (r) => r.ping())) === 'PONG');
-    const cli = binary.replace(/redis-server$/, 'redis-cli');
-    await run(cli, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
-    for (const port of ports) await until(`the cluster state ok on ${port}`, async () => /cluster_state:ok/.test(await ask(port, (r) => r.cluster('INFO'))));
-    cluster.url = ports.map((p) => `redis://127.0.0.1:${p}`).join(',');
-    return cluster;
-  } catch (err) {
-    cluster.stop();
-    throw err;
-  }
 }
 
 let shared: Promise<string> | null = null;
@@ -143,7 +37,7 @@ export async function connectTestRedisCluster(): Promise<TestRedisCluster> {
   shared ??= given ? Promise.resolve(given) : startRedisCluster().then((c) => c.url);
   const url = await shared;
   const redis = createRedisClient(url, { cluster: true }) as Cluster;
-  await until('the cluster client ready', async () => (await redis.ping()) === 'PONG');
+  await untilReady(redis);
   const c = { url, redis, prefix: `kycvs-test:${process.pid}:${crypto.randomBytes(4).toString('hex')}:` };
   clients.add(c);
   return c;
