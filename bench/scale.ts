@@ -1,5 +1,6 @@
 // Scale-out, measured in one run: server-to-server flows on PostgreSQL + Redis against the same
-// flows on SQLite (one process each), 2 worker processes against 1 on each store, the registry
+// flows on SQLite (one process each), 2 worker processes against 1 on each store, one process on
+// PostgreSQL + a Redis Cluster of 3 masters against one Redis, the registry
 // lookup on PostgreSQL at N rows, what PostgreSQL and Redis spend per flow (their CPU from /proc
 // and INFO cpu), and from those per-flow costs a projection to 55,000 requests/s.
 //
@@ -18,6 +19,7 @@ import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { Cluster } from 'ioredis';
 import { closeRedisClient, createRedisClient, type RedisClient } from '../server/store/redis.ts';
 import { storedBeneficiary } from '../server/registry/beneficiaries-table.ts';
 import { readCsvRows } from '../server/registry/csv-rows.ts';
@@ -139,10 +141,15 @@ function cpuBetween(before: Map<number, number>, after: Map<number, number>): nu
   return total;
 }
 
+/** Redis's CPU (INFO cpu), summed over a cluster's masters. */
 async function redisCpuSeconds(redis: RedisClient): Promise<number> {
-  const info = await redis.info('cpu');
-  const value = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? Number.NaN);
-  return value('used_cpu_sys') + value('used_cpu_user');
+  let total = 0;
+  for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
+    const info = await node.info('cpu');
+    const value = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? Number.NaN);
+    total += value('used_cpu_sys') + value('used_cpu_user');
+  }
+  return total;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,9 +177,9 @@ async function measureFlows(store: StoreKind, workers: number, size: typeof FULL
     await rig.close();
   };
   return withCleanup(undo, async () => {
-    if (store === 'distributed') {
+    if (store !== 'sqlite') {
       pgCpu = await PostgresCpu.open(rig.fixture.serverEnv.KYCVS_DATABASE_URL!, rig.fixture.databaseName!);
-      redis = createRedisClient(rig.fixture.redisUrl!);
+      redis = createRedisClient(rig.fixture.redisUrl!, { cluster: rig.fixture.redisCluster });
     }
     progress(`scale: ${label}: warm-up, ${fmt(size.warmupFlows)} flows (not counted)`);
     await rig.run('server', size.warmupFlows * REQUESTS_PER_FLOW, CONNECTIONS);
@@ -313,7 +320,7 @@ async function measureLookups(rows: number, lookups: number, warmupLookups: numb
 
 // ---------------------------------------------------------------------------------------------
 
-const STORE_NAME: Record<StoreKind, string> = { sqlite: 'SQLite', distributed: 'PostgreSQL+Redis' };
+const STORE_NAME: Record<StoreKind, string> = { sqlite: 'SQLite', distributed: 'PostgreSQL+Redis', 'redis-cluster': 'PostgreSQL+Redis Cluster' };
 
 function ratioRow(figure: string, measured: FlowRun, baseline: FlowRun, target: number): Row {
   const ratio = measured.result.flowsPerSecond / baseline.result.flowsPerSecond;
@@ -363,17 +370,23 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
   for (const store of ['sqlite', 'distributed'] as const) {
     for (const workers of [1, 2]) runs.push(await measureFlows(store, workers, size, options));
   }
+  // What a Redis Cluster (3 masters, here on the same cores) costs against one Redis: one process.
+  runs.push(await measureFlows('redis-cluster', 1, size, options));
   const find = (store: StoreKind, workers: number) => runs.find((r) => r.store === store && r.workers === workers)!;
   const sqlite1 = find('sqlite', 1);
   const sqlite2 = find('sqlite', 2);
   const dist1 = find('distributed', 1);
   const dist2 = find('distributed', 2);
+  const cluster1 = find('redis-cluster', 1);
 
   const lookups = await measureLookups(size.lookupRows, size.lookups, size.warmupLookups);
 
   // The projection uses the 2-process distributed run (the deployment's shape: primary + workers); per-flow costs from /proc.
   const cost = perFlow(dist2);
   const cost1 = perFlow(dist1);
+  const clusterCost = perFlow(cluster1);
+  // The same projection with the cluster's Redis CPU per flow: a country's Redis is a cluster.
+  const pCluster = project({ ...cost, redisCpu: clusterCost.redisCpu });
   const p = project(cost);
   const errors = runs.reduce((n, r) => n + r.result.errorCount, 0);
   const flowsDone = runs.reduce((n, r) => n + r.result.flowsCompleted, 0);
@@ -382,7 +395,15 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     ratioRow('Flows s2s, PostgreSQL+Redis ÷ SQLite (1 process)', dist1, sqlite1, DISTRIBUTED_VS_SQLITE_TARGET),
     ratioRow('Flows s2s, 2 workers ÷ 1 (SQLite)', sqlite2, sqlite1, SCALING_TARGET),
     ratioRow('Flows s2s, 2 workers ÷ 1 (PostgreSQL+Redis)', dist2, dist1, SCALING_TARGET),
-    row('Flows s2s, errors in the 4 runs above', `${fmt(errors)} (${fmt(flowsDone)} flows)`, { target: '0', met: errors === 0 && flowsDone > 0 }),
+    row('Flows s2s, PostgreSQL+Redis Cluster (3 masters) ÷ PostgreSQL+Redis (1 process)', `${fmt(cluster1.result.flowsPerSecond)} flows/s`, {
+      baseline: `${fmt(dist1.result.flowsPerSecond)} flows/s (one Redis)`,
+      ratio: `${fmt(cluster1.result.flowsPerSecond / dist1.result.flowsPerSecond, 2)}×`,
+    }),
+    row('Redis CPU per flow, Redis Cluster ÷ one Redis (1 process)', `${fmtMs(clusterCost.redisCpu * 1000)}`, {
+      baseline: `${fmtMs(cost1.redisCpu * 1000)} (one Redis)`,
+      ratio: `${fmt(clusterCost.redisCpu / cost1.redisCpu, 2)}×`,
+    }),
+    row(`Flows s2s, errors in the ${runs.length} runs above`, `${fmt(errors)} (${fmt(flowsDone)} flows)`, { target: '0', met: errors === 0 && flowsDone > 0 }),
     row(`Registry lookup p50 / p99 at ${fmt(lookups.rows)} rows, PostgreSQL`, `${fmtMs(lookups.lookup.p50)} / ${fmtMs(lookups.lookup.p99)}`, {
       baseline: `SELECT 1 ${fmtMs(lookups.selectOne.p50)} / ${fmtMs(lookups.selectOne.p99)}`,
       ratio: `${fmt(lookups.lookup.p99 / lookups.selectOne.p99, 1)}× (p99)`,
@@ -414,7 +435,8 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
       `service ${fmt(p.serviceCores, 1)} cores → ${fmt(p.processes)} processes (one per core, ${Math.round(HEADROOM * 100)} % busy) on ${fmt(p.serviceNodes)} ${NODE_CORES}-core nodes; ` +
       `PostgreSQL ${fmt(p.postgresCores, 1)} cores (${fmt(p.postgresNodes)} node${p.postgresNodes === 1 ? '' : 's'}${p.postgresNodes > 1 ? ': more than one primary, i.e. sharded by mobile hash / session id as the schema allows' : ''}); ` +
       `Redis ${fmt(p.redisCores, 1)} cores → ${fmt(p.redisInstances)} instance${p.redisInstances === 1 ? '' : 's'} (one command thread each: Redis Cluster beyond one) on ${fmt(p.redisNodes)} node${p.redisNodes === 1 ? '' : 's'}; ` +
-      `${fmt(p.nodes)} nodes in all. Linear in processes: it holds as far as the measured 2 ÷ 1 scaling (${fmt(dist2.result.flowsPerSecond / dist1.result.flowsPerSecond, 2)}×) says; CPU per request, not flows/s, is what carries to other machines.`,
+      `${fmt(p.nodes)} nodes in all. With the Redis Cluster's Redis CPU per flow (${fmtMs(clusterCost.redisCpu * 1000)}, 1 process): Redis ${fmt(pCluster.redisCores, 1)} cores → ` +
+      `${fmt(pCluster.redisInstances)} masters, ${fmt(pCluster.nodes)} nodes in all. Linear in processes: it holds as far as the measured 2 ÷ 1 scaling (${fmt(dist2.result.flowsPerSecond / dist1.result.flowsPerSecond, 2)}×) says; CPU per request, not flows/s, is what carries to other machines.`,
     `scale: registry of ${fmt(lookups.rows)} rows loaded into PostgreSQL in ${fmt(lookups.loadSeconds, 1)} s (COPY); ${fmt(lookups.lookup.n)} lookups through PostgresRegistry on one connection ` +
       `(9 in 10 registered, ${fmt(lookups.matched)} matched), max ${fmtMs(lookups.lookup.max)}; SELECT 1 on that connection p50 ${fmtMs(lookups.selectOne.p50)}. ` +
       `Rows: KYCVS_BENCH_LOOKUP_ROWS=10000000 (default ${fmt(base.lookupRows)}).`,
@@ -430,6 +452,7 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
       size,
       runs: runs.map((r) => ({ ...r, perFlow: perFlow(r) })),
       lookups,
+      projectionOnRedisCluster: pCluster,
       projection: { ...p, targetRequestsPerSecond: TARGET_REQUESTS_PER_SECOND, headroom: HEADROOM, nodeCores: NODE_CORES, from: cost },
     },
   };

@@ -11,6 +11,7 @@ import { syntheticRegistryCsv } from '../../server/registry/synthetic.ts';
 import { openDurableStores } from '../../server/store/open-stores.ts';
 import { deleteKeysUnder } from '../../test-support/redis-keys.ts';
 import { createScratchDatabase } from '../../test-support/postgres-server.ts';
+import { startRedisCluster } from '../../test-support/redis-cluster-server.ts';
 
 /** A registered citizen the load generator can verify: the name matches the record on that mobile. */
 export interface Person {
@@ -20,9 +21,10 @@ export interface Person {
 
 /**
  * Where the service under test keeps its data: the SQLite file in the data dir (the default), or
- * PostgreSQL + Redis as a national deployment runs (a scratch database, a fresh Redis key prefix).
+ * PostgreSQL + Redis as a national deployment runs (a scratch database, a fresh Redis key prefix),
+ * on one Redis or on a Redis Cluster of 3 masters started for the run.
  */
-export type StoreKind = 'sqlite' | 'distributed';
+export type StoreKind = 'sqlite' | 'distributed' | 'redis-cluster';
 
 export interface FlowFixture {
   dataDir: string;
@@ -36,8 +38,9 @@ export interface FlowFixture {
   serverEnv: Record<string, string>;
   /** The scratch database's name (distributed only): its backends are found by it in pg_stat_activity. */
   databaseName: string | null;
-  /** The Redis the live stores use (distributed only). */
+  /** The Redis the live stores use (distributed only; seed nodes, comma-separated, on a cluster). */
   redisUrl: string | null;
+  redisCluster: boolean;
   /** Drops the scratch database and deletes every Redis key under the prefix; safe to call twice. */
   dispose(): Promise<void>;
 }
@@ -77,16 +80,21 @@ export async function deleteRedisKeys(url: string, prefix: string): Promise<void
   }
 }
 
-/** A scratch PostgreSQL database, a fresh Redis prefix and a new KEK, as environment; `dispose` removes them. */
-async function distributedEnv(): Promise<{ env: Record<string, string>; name: string; redisUrl: string; dispose(): Promise<void> }> {
+/**
+ * A scratch PostgreSQL database, a fresh Redis prefix (on a Redis Cluster started for it, when
+ * asked) and a new KEK, as environment; `dispose` removes them.
+ */
+async function distributedEnv(cluster: boolean): Promise<{ env: Record<string, string>; name: string; redisUrl: string; dispose(): Promise<void> }> {
+  const redisCluster = cluster ? await startRedisCluster() : null;
   const scratch = await createScratchDatabase('kycvs_bench');
-  const redisUrl = benchRedisUrl();
+  const redisUrl = redisCluster?.url ?? benchRedisUrl();
   const prefix = `kycvs-bench:${process.pid}:${crypto.randomBytes(4).toString('hex')}:`;
   let disposed = false;
   return {
     env: {
       KYCVS_DATABASE_URL: scratch.url,
       KYCVS_REDIS_URL: redisUrl,
+      ...(cluster ? { KYCVS_REDIS_CLUSTER: '1' } : {}),
       KYCVS_REDIS_PREFIX: prefix,
       KYCVS_KEK: crypto.randomBytes(32).toString('base64'),
     },
@@ -96,7 +104,8 @@ async function distributedEnv(): Promise<{ env: Record<string, string>; name: st
       if (disposed) return;
       disposed = true;
       // Both, whatever the other did: a failed drop must not leave the keys behind, nor the reverse.
-      const results = await Promise.allSettled([scratch.drop(), deleteRedisKeys(redisUrl, prefix)]);
+      const keysGone = redisCluster ? Promise.resolve(redisCluster.stop()) : deleteRedisKeys(redisUrl, prefix);
+      const results = await Promise.allSettled([scratch.drop(), keysGone]);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     },
@@ -111,7 +120,7 @@ async function distributedEnv(): Promise<{ env: Record<string, string>; name: st
  */
 export async function prepareFlowFixture(dataDir: string, rows: number, origins: string[], store: StoreKind = 'sqlite'): Promise<FlowFixture> {
   fs.mkdirSync(dataDir, { recursive: true });
-  const distributed = store === 'distributed' ? await distributedEnv() : null;
+  const distributed = store === 'sqlite' ? null : await distributedEnv(store === 'redis-cluster');
   const serverEnv: Record<string, string> = { KYCVS_DATA_DIR: dataDir, ...distributed?.env };
   try {
     const log = createLogger('warn', pino.destination({ dest: 2, sync: true }));
@@ -137,6 +146,7 @@ export async function prepareFlowFixture(dataDir: string, rows: number, origins:
         serverEnv,
         databaseName: distributed?.name ?? null,
         redisUrl: distributed?.redisUrl ?? null,
+        redisCluster: store === 'redis-cluster',
         dispose: async () => distributed?.dispose(),
       };
     } finally {
