@@ -22,6 +22,7 @@ import type { SmsSender } from './sms/sms.ts';
 import { ThreadedSmsSender } from './sms/threaded-sender.ts';
 import type { Db } from './store/database.ts';
 import { openDurableStores, openLiveStores } from './store/open-stores.ts';
+import { redisReady } from './store/redis.ts';
 import { failFastOnBusy } from './store/sqlite-writer.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 
@@ -68,6 +69,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   distributedStoreSettings(config); // what a service on PostgreSQL lacks is refused before anything opens
   const durable = await openDurableStores(config, log);
   const live = openLiveStores(config, durable);
+  if (live.redis) await redisReady(live.redis);
   const { secrets, registry, clients, clientTexts, keys } = durable;
   const metrics = new Metrics();
 

@@ -146,7 +146,7 @@ describe('RedisRateCounter', () => {
     assert.equal((await counter.peek(q.key, 2, 60, hitAt)).count, 2);
   });
 
-  test('Redis away: a typed 503 (database_unavailable, Retry-After) within 2 s, for every operation', async () => {
+  test('Redis away (one server or a cluster): a typed 503 (database_unavailable, Retry-After) within 2 s, for every operation', async () => {
     // A port nothing listens on: bound, then released.
     const port = await new Promise<number>((resolve) => {
       const server = net.createServer().listen(0, '127.0.0.1', () => {
@@ -154,24 +154,27 @@ describe('RedisRateCounter', () => {
         server.close(() => resolve(port));
       });
     });
-    const redis = createRedisClient(`redis://127.0.0.1:${port}`);
-    try {
-      const counter = new RedisRateCounter(redis);
-      const calls = [() => counter.hitAll([{ key: 'k', limit: 1, windowSeconds: 60 }]), () => counter.hit('k', 1, 60), () => counter.peek('k', 1, 60), () => counter.release('k', 60, Date.now())];
-      for (const call of calls) {
-        const started = Date.now();
-        await assert.rejects(call(), (err: unknown) => {
-          assert.ok(err instanceof DatabaseUnavailableError, String(err));
-          assert.equal(err.status, 503);
-          assert.equal(err.code, 'database_unavailable');
-          assert.ok(err.retryAfter >= 1);
-          assert.doesNotMatch(err.message, /127\.0\.0\.1|redis:\/\//, 'no address in what a client may see');
-          return true;
-        });
-        assert.ok(Date.now() - started < 2_500, `took ${Date.now() - started} ms`);
+    // A cluster client never got its slot map: its commands must fail, not wait in a queue with no time limit.
+    for (const cluster of [false, true]) {
+      const redis = createRedisClient(`redis://127.0.0.1:${port}`, { cluster });
+      try {
+        const counter = new RedisRateCounter(redis);
+        const calls = [() => counter.hitAll([{ key: 'k', limit: 1, windowSeconds: 60 }]), () => counter.hit('k', 1, 60), () => counter.peek('k', 1, 60), () => counter.release('k', 60, Date.now())];
+        for (const call of calls) {
+          const started = Date.now();
+          await assert.rejects(call(), (err: unknown) => {
+            assert.ok(err instanceof DatabaseUnavailableError, String(err));
+            assert.equal(err.status, 503);
+            assert.equal(err.code, 'database_unavailable');
+            assert.ok(err.retryAfter >= 1);
+            assert.doesNotMatch(err.message, /127\.0\.0\.1|redis:\/\//, 'no address in what a client may see');
+            return true;
+          });
+          assert.ok(Date.now() - started < 2_500, `${cluster ? 'cluster' : 'one server'}: took ${Date.now() - started} ms`);
+        }
+      } finally {
+        await closeRedisClient(redis);
       }
-    } finally {
-      await closeRedisClient(redis);
     }
   });
 

@@ -75,7 +75,10 @@ export interface RedisClientOptions {
  * away it is queued only until the next reconnect attempt fails (then a 503), so the first
  * requests after start wait for the connection instead of failing. The client keeps reconnecting
  * in the background: the service recovers by itself when Redis is back. On a cluster the client
- * follows MOVED/ASK redirections and refreshes its slot map itself (resharding, failover).
+ * follows MOVED/ASK redirections and refreshes its slot map itself (resharding, failover); a
+ * command it has no ready connection for fails at once (a cluster client's offline queue has no
+ * time limit: a request would wait for as long as the cluster is away), so the service waits for
+ * the slot map when it starts (redisReady).
  */
 export function createRedisClient(url: string, { cluster = false }: RedisClientOptions = {}): RedisClient {
   const retryStrategy = (attempt: number) => Math.min(attempt * 100, 1_000);
@@ -87,6 +90,7 @@ export function createRedisClient(url: string, { cluster = false }: RedisClientO
       seeds.map((u) => ({ host: u.hostname, port: Number(u.port || 6379) })),
       {
         clusterRetryStrategy: retryStrategy,
+        enableOfflineQueue: false,
         slotsRefreshTimeout: COMMAND_TIMEOUT_MS,
         // Redirections and a cluster mid-failover are retried inside the command's time, not past it.
         retryDelayOnClusterDown: 100,
@@ -107,6 +111,23 @@ export function createRedisClient(url: string, { cluster = false }: RedisClientO
   // Without a listener a lost connection would crash the process; the failed command already told its caller.
   redis.on('error', () => {});
   return redis;
+}
+
+/**
+ * Resolves once a cluster client has its slot map (at once for one Redis, whose queue waits for the
+ * connection), or after `timeoutMs`: a cluster away at start is then a 503 per request until it is back.
+ */
+export async function redisReady(redis: RedisClient, timeoutMs = 10_000): Promise<void> {
+  if (!(redis instanceof Cluster) || redis.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    redis.once('ready', done);
+    function done() {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    }
+  });
 }
 
 /** QUIT when Redis answers, otherwise drop the sockets: shutting down never waits for an absent Redis. */
