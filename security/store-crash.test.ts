@@ -80,9 +80,16 @@ async function call(server: ChildServer, method: string, urlPath: string, option
 interface Tally {
   requests: number;
   unavailable: number;
-  /** When (epoch ms) each 503 arrived, and when each request that succeeded was sent / answered. */
+  /** When (epoch ms) each 503 arrived. */
   unavailableAt: number[];
-  successes: { step: string; sentAt: number; at: number }[];
+  successes: Success[];
+}
+
+/** A request that got the flow's own answer: its step, when it was sent and answered (epoch ms). */
+interface Success {
+  step: string;
+  sentAt: number;
+  at: number;
 }
 
 const newTally = (): Tally => ({ requests: 0, unavailable: 0, unavailableAt: [], successes: [] });
@@ -268,6 +275,54 @@ function serviceEnv(store: Record<string, string>): Record<string, string> {
   return { ...store, KYCVS_WORKERS: '1', KYCVS_SMS_GATEWAY_URL: gatewayUrl, KYCVS_SMS_GATEWAY_TOKEN: 'gw', KYCVS_ISSUER: ISSUER, LOG_LEVEL: 'warn' };
 }
 
+/**
+ * The service started on `env` under CONCURRENCY flows until `finish()`. `healthy()` throws at once
+ * when a flow failed (not at the end of an outage) or the service died.
+ */
+async function serviceUnderLoad(env: Record<string, string>, round: string) {
+  const server = await startService(env);
+  let died = false;
+  void server.exited.then(() => (died = true));
+  const ledger = newLedger();
+  const tally = newTally();
+  let stop = false;
+  const running = load(server, round, ledger, tally, () => stop || died, () => false).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}${died ? `\nthe service died: ${server.stderr.slice(-20).join('\n')}` : ''}`, { cause: err });
+  });
+  let loadFailed: unknown = null;
+  running.catch((err: unknown) => (loadFailed = err));
+  const healthy = () => {
+    if (loadFailed) throw loadFailed;
+    assert.equal(died, false, `the service died: ${server.stderr.slice(-20).join('\n')}`);
+  };
+  const finish = async () => {
+    stop = true;
+    await running;
+    healthy();
+  };
+  return { server, ledger, tally, healthy, finish };
+}
+
+/**
+ * After a store came back at `backAt`: the first session made and the first decision committed by
+ * requests sent since, then 8 more tokens (load on the recovered service before what comes next).
+ */
+async function recovery(backAt: number, ledger: Ledger, tally: Tally, healthy: () => void, what: string): Promise<{ created: Success; decided: Success }> {
+  const firstAfter = (step: string) => tally.successes.find((s) => s.sentAt >= backAt && s.step === step);
+  const [created, decided] = await waitFor(
+    () => {
+      healthy();
+      const c = firstAfter('create');
+      const d = firstAfter('decision');
+      return c && d ? ([c, d] as const) : undefined;
+    },
+    { timeoutMs: 15_000, what: `a session made and a decision committed after ${what}` },
+  );
+  const tokensAtBack = ledger.received.length;
+  await waitFor(() => (healthy(), ledger.received.length >= tokensAtBack + 8), { timeoutMs: 20_000, what: `8 tokens after ${what}` });
+  return { created, decided };
+}
+
 /** What the service logged about an outage: warnings (each 503, a failed poll), never an error. */
 function assertOnlyWarningsLogged(server: ChildServer, t: TestContext): void {
   const logged = new Map<string, number>();
@@ -376,23 +431,7 @@ test('PostgreSQL restarts under load: 503 with Retry-After while it is away (nev
     KYCVS_REDIS_PREFIX: redis.prefix,
     KYCVS_KEK: crypto.randomBytes(32).toString('base64'),
   });
-  const server = await startService(env);
-  let died = false;
-  void server.exited.then(() => (died = true));
-
-  const ledger = newLedger();
-  const tally = newTally();
-  let stop = false;
-  const running = load(server, 'pg', ledger, tally, () => stop || died, () => false).catch((err: unknown) => {
-    throw new Error(`${(err as Error).message}${died ? `\nthe service died: ${server.stderr.slice(-20).join('\n')}` : ''}`, { cause: err });
-  });
-  // Failing fast: a worker's failure must not wait for the outage to end to be seen.
-  let loadFailed: unknown = null;
-  running.catch((err: unknown) => (loadFailed = err));
-  const healthy = () => {
-    if (loadFailed) throw loadFailed;
-    assert.equal(died, false, `the service died: ${server.stderr.slice(-20).join('\n')}`);
-  };
+  const { server, ledger, tally, healthy, finish } = await serviceUnderLoad(env, 'pg');
 
   await waitFor(() => (healthy(), ledger.received.length >= 10), { timeoutMs: 30_000, what: '10 tokens before the first outage' });
   // Two outages: a clean shutdown (every connection closed by the server), then a crash of PostgreSQL
@@ -407,21 +446,8 @@ test('PostgreSQL restarts under load: 503 with Retry-After while it is away (nev
     healthy();
     await cluster.start();
     const backAt = Date.now();
-    // Recovery: the first session made and the first decision committed by requests sent after PostgreSQL is back.
-    const firstAfter = (step: string) => tally.successes.find((s) => s.sentAt >= backAt && s.step === step);
-    const [created, decided] = await waitFor(
-      () => {
-        healthy();
-        const c = firstAfter('create');
-        const d = firstAfter('decision');
-        return c && d ? ([c, d] as const) : undefined;
-      },
-      { timeoutMs: 15_000, what: `a session made and a decision committed after PostgreSQL came back (${mode})` },
-    );
+    const { created, decided } = await recovery(backAt, ledger, tally, healthy, `PostgreSQL came back (${mode})`);
     outages.push({ mode, stoppingAt, backAt, createdMs: created.at - backAt, decidedMs: decided.at - backAt });
-    // More load on the recovered service before the next outage or the end.
-    const tokensAtBack = ledger.received.length;
-    await waitFor(() => (healthy(), ledger.received.length >= tokensAtBack + 8), { timeoutMs: 20_000, what: `8 tokens after the recovery (${mode})` });
     const unavailable = tally.unavailableAt.filter((at) => at >= stoppingAt && at <= backAt).length;
     const late = tally.unavailableAt.filter((at) => at > backAt + RECOVERY_BUDGET_MS).length;
     t.diagnostic(
@@ -434,9 +460,7 @@ test('PostgreSQL restarts under load: 503 with Retry-After while it is away (nev
     assert.ok(decided.at - backAt <= RECOVERY_BUDGET_MS, `${mode}: first decision ${decided.at - backAt} ms after PostgreSQL came back`);
     assert.equal(late, 0, `${mode}: 503s long after PostgreSQL came back`);
   }
-  stop = true;
-  await running;
-  healthy();
+  await finish();
 
   const pool = createPool({ url: databaseUrl.toString(), size: 2, applicationName: 'kycvs-test' });
   cleanups.push(() => pool.end());
@@ -463,19 +487,7 @@ test('a Redis Cluster master stalls under load: 503 with Retry-After while its s
     KYCVS_REDIS_CLUSTER: '1',
     KYCVS_REDIS_PREFIX: 'kycvs-stall:',
   });
-  const server = await startService(env);
-  let died = false;
-  void server.exited.then(() => (died = true));
-  const ledger = newLedger();
-  const tally = newTally();
-  let stop = false;
-  let loadFailed: unknown = null;
-  const running = load(server, 'rc', ledger, tally, () => stop || died, () => false);
-  running.catch((err: unknown) => (loadFailed = err));
-  const healthy = () => {
-    if (loadFailed) throw loadFailed;
-    assert.equal(died, false, `the service died: ${server.stderr.slice(-20).join('\n')}`);
-  };
+  const { server, ledger, tally, healthy, finish } = await serviceUnderLoad(env, 'rc');
 
   await waitFor(() => (healthy(), ledger.received.length >= 10), { timeoutMs: 30_000, what: '10 tokens before the stall' });
   const stoppingAt = Date.now();
@@ -485,21 +497,8 @@ test('a Redis Cluster master stalls under load: 503 with Retry-After while its s
   healthy();
   cluster.resume(0);
   const backAt = Date.now();
-  const firstAfter = (step: string) => tally.successes.find((s) => s.sentAt >= backAt && s.step === step);
-  const [created, decided] = await waitFor(
-    () => {
-      healthy();
-      const c = firstAfter('create');
-      const d = firstAfter('decision');
-      return c && d ? ([c, d] as const) : undefined;
-    },
-    { timeoutMs: 15_000, what: 'a session made and a decision committed after the master came back' },
-  );
-  const tokensAtBack = ledger.received.length;
-  await waitFor(() => (healthy(), ledger.received.length >= tokensAtBack + 8), { timeoutMs: 20_000, what: '8 tokens after the recovery' });
-  stop = true;
-  await running;
-  healthy();
+  const { created, decided } = await recovery(backAt, ledger, tally, healthy, 'the master came back');
+  await finish();
 
   const unavailable = tally.unavailableAt.filter((at) => at >= stoppingAt && at <= backAt).length;
   const late = tally.unavailableAt.filter((at) => at > backAt + RECOVERY_BUDGET_MS).length;
