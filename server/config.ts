@@ -157,5 +157,9 @@ function redisUrlFrom(env: NodeJS.ProcessEnv): string | null {
   if (urls.length > 1 && !flagFrom(env, 'KYCVS_REDIS_CLUSTER')) {
     throw new Error('KYCVS_REDIS_URL lists several servers: set KYCVS_REDIS_CLUSTER=1 for a Redis Cluster (one URL for one server)');
   }
+  // A Redis Cluster has database 0 only: a number there would be ignored, not honoured.
+  if (flagFrom(env, 'KYCVS_REDIS_CLUSTER') && urls.some((u) => !/^\/?0?$/.test(new URL(u).pathname))) {
+    throw new Error('KYCVS_REDIS_URL: a Redis Cluster has database 0 only; drop the database number');
+  }
   return urls.join(',');
 }

@@ -27,8 +27,12 @@ process.once('exit', () => {
   for (const c of running) c.stop();
 });
 
-/** A port free on 127.0.0.1 whose cluster bus port (+10000) is free too. */
-async function freePort(): Promise<number> {
+/**
+ * A port free on 127.0.0.1 whose cluster bus port (+10000) is free too, both below Linux's ephemeral
+ * range (from 32768: an outgoing connection could take one between this check and the bind), and
+ * neither among the ports this cluster took already.
+ */
+async function freePort(taken: Set<number>): Promise<number> {
   const listen = (port: number) =>
     new Promise<boolean>((resolve) => {
       const server = net.createServer();
@@ -36,14 +40,20 @@ async function freePort(): Promise<number> {
       server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
   for (;;) {
-    const port = 20_000 + crypto.randomInt(30_000);
-    if ((await listen(port)) && (await listen(port + 10_000))) return port;
+    const port = 10_000 + crypto.randomInt(12_000);
+    if (taken.has(port) || taken.has(port + 10_000)) continue;
+    if ((await listen(port)) && (await listen(port + 10_000))) {
+      taken.add(port).add(port + 10_000);
+      return port;
+    }
   }
 }
 
-async function until(what: string, ready: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+/** Polls `ready` for up to 20 s; a node that exited meanwhile fails it at once. */
+async function until(what: string, ready: () => Promise<boolean>, nodes?: Nodes, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await ready().catch(() => false))) {
+    nodes?.check();
     if (Date.now() > deadline) throw new Error(`test Redis Cluster: ${what} did not happen within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -74,37 +84,99 @@ async function ask<T>(port: number, command: (r: Redis) => Promise<T>): Promise<
 }
 
 /**
- * Three masters, no replicas, slots split evenly. `nodeTimeoutMs`: how long a silent master takes
- * to count as failed (the cluster then refuses commands until it is back: no replica to promote).
+ * A node under a shell that kills it when this process is gone, however it ends (a test runner's
+ * timeout ends a file with a signal, which skips 'exit' handlers), checking once a second.
  */
-export async function startRedisCluster({ nodeTimeoutMs = 2_000 }: { nodeTimeoutMs?: number } = {}): Promise<LocalRedisCluster> {
+const WATCHDOG = '"$@" & node=$!; while kill -0 "$PARENT" 2>/dev/null && kill -0 $node 2>/dev/null; do sleep 1; done; kill -9 $node 2>/dev/null';
+
+/** The redis-server processes of one cluster: started, watched, their output kept for errors. */
+class Nodes {
+  readonly shells: ChildProcess[] = [];
+  readonly pids: number[] = [];
+  readonly output: string[] = [];
+
+  start(binary: string, args: string[]): void {
+    const shell = spawn('/bin/sh', ['-c', WATCHDOG, 'sh', binary, ...args], { env: { ...process.env, PARENT: String(process.pid) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const stream of [shell.stdout!, shell.stderr!]) stream.on('data', (chunk: Buffer) => this.output.push(...chunk.toString().trim().split('\n').slice(-5)));
+    this.shells.push(shell);
+  }
+
+  /** Throws when a node has exited (a port taken after all, a bad option): no use waiting for it. */
+  check(): void {
+    if (this.shells.some((s) => s.exitCode !== null || s.signalCode !== null)) {
+      throw new Error(`test Redis Cluster: a redis-server exited: ${this.output.slice(-5).join(' | ')}`);
+    }
+  }
+
+  kill(): void {
+    for (const pid of this.pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    for (const shell of this.shells) shell.kill('SIGKILL');
+  }
+}
+
+export interface RedisClusterOptions {
+  /** How long a silent master takes to count as failed (2 s). */
+  nodeTimeoutMs?: number;
+  /**
+   * Redis's default (true): once a master counts as failed and no replica replaces it, the whole
+   * cluster refuses commands. False (`cluster-require-full-coverage no`): the other masters go on
+   * serving their slots.
+   */
+  fullCoverage?: boolean;
+}
+
+/**
+ * Three masters, no replicas, slots split evenly. A start that fails (a port taken between the
+ * check and the bind) is tried again on other ports.
+ */
+export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<LocalRedisCluster> {
   const binary = redisServerBinary();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(binary, options);
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
+}
+
+async function startOnce(binary: string, { nodeTimeoutMs = 2_000, fullCoverage = true }: RedisClusterOptions): Promise<LocalRedisCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kycvs-redis-cluster-'));
-  const nodes: ChildProcess[] = [];
+  const nodes = new Nodes();
+  const signal = (i: number, name: NodeJS.Signals) => process.kill(nodes.pids[i]!, name);
   const cluster: LocalRedisCluster = {
     url: '',
-    pause: (i) => nodes[i]!.kill('SIGSTOP'),
-    resume: (i) => nodes[i]!.kill('SIGCONT'),
+    pause: (i) => signal(i, 'SIGSTOP'),
+    resume: (i) => signal(i, 'SIGCONT'),
     stop() {
-      for (const node of nodes) node.kill('SIGKILL');
+      nodes.kill();
       fs.rmSync(dir, { recursive: true, force: true });
       running.delete(cluster);
     },
   };
   running.add(cluster);
   try {
+    const taken = new Set<number>();
     const ports: number[] = [];
     for (let i = 0; i < MASTERS; i++) {
-      const port = await freePort();
+      const port = await freePort(taken);
       ports.push(port);
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
-        '--cluster-node-timeout', String(nodeTimeoutMs), '--save', '', '--appendonly', 'no', '--dir', dir];
-      nodes.push(spawn(binary, args, { stdio: 'ignore' }));
+      nodes.start(binary, ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
+        '--cluster-node-timeout', String(nodeTimeoutMs), '--cluster-require-full-coverage', fullCoverage ? 'yes' : 'no', '--save', '', '--appendonly', 'no', '--dir', dir]);
     }
-    for (const port of ports) await until(`redis-server on ${port} answering`, async () => (await ask(port, (r) => r.ping())) === 'PONG');
+    const answering = async (port: number) => (nodes.check(), (await ask(port, (r) => r.ping())) === 'PONG');
+    for (const port of ports) await until(`redis-server on ${port} answering`, () => answering(port), nodes);
+    // The servers' own pids (the shells are their watchdogs): pause and resume signal these.
+    for (const port of ports) nodes.pids.push(Number(/process_id:(\d+)/.exec(await ask(port, (r) => r.info('server')))![1]));
     const cli = binary.replace(/redis-server$/, 'redis-cli');
     await run(cli, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
-    for (const port of ports) await until(`the cluster state ok on ${port}`, async () => /cluster_state:ok/.test(await ask(port, (r) => r.cluster('INFO'))));
+    for (const port of ports) await until(`the cluster state ok on ${port}`, async () => /cluster_state:ok/.test(await ask(port, (r) => r.cluster('INFO'))), nodes);
     cluster.url = ports.map((p) => `redis://127.0.0.1:${p}`).join(',');
     return cluster;
   } catch (err) {

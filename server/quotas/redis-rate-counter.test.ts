@@ -195,6 +195,8 @@ describe('RedisRateCounter', () => {
     assert.equal(cluster.redisCluster, true);
     assert.equal(loadConfig({ KYCVS_REDIS_URL: 'redis://r1:7000' }).redisCluster, false);
     assert.throws(() => loadConfig({ KYCVS_REDIS_URL: seeds }), (err: Error) => /set KYCVS_REDIS_CLUSTER=1/.test(err.message) && !err.message.includes('pw'));
+    assert.throws(() => loadConfig({ KYCVS_REDIS_URL: 'redis://r1:7000/2', KYCVS_REDIS_CLUSTER: '1' }), /database 0 only/);
+    assert.equal(loadConfig({ KYCVS_REDIS_URL: 'redis://r1:7000/0', KYCVS_REDIS_CLUSTER: '1' }).redisUrl, 'redis://r1:7000/0');
   });
 
   test('KYCVS_REDIS_URL moves the rate counters of a server to Redis', async () => {

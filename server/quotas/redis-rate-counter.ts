@@ -199,7 +199,8 @@ export class RedisRateCounter implements RateCounter {
       else if (refused === null || result.value.index < refused.index) refused = result.value;
     }
     if (refused === null && failure === null) return null;
-    // Not counted against every quota: none keeps it (a slot that refused or failed wrote nothing).
+    // Not counted against every quota: the slots that counted give it back. A slot that refused wrote
+    // nothing; one that failed may still run its script when its master is back (an over-count, never more).
     await Promise.all(counted.map((quota) => this.release(quota.key, quota.windowSeconds, now)));
     if (failure) throw failure.reason;
     const { index, count, freeAt } = refused!;

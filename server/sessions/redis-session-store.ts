@@ -52,11 +52,13 @@ import { LIVE_STATES, TRANSITIONS, type TransitionName } from './transitions.ts'
  * through the same owed set, put there just after the lock (a crash in between delays the event to
  * the session's expiry, when the sweep finds it locked; it never loses it).
  *
- * Keys, for Redis Cluster: a session's hash is tagged with its id (`{id}`: sessions spread over every
- * slot, and each script touches that one key). The expiry and owed sets are split into
- * `sweepShards` pairs, a pair tagged with its shard number (one slot: TAKE_DUE moves members
- * between the two atomically); a session belongs to the shard of its id's slot. One pair on a
- * single Redis; a cluster wants enough for its masters (16 by default there).
+ * Keys, for Redis Cluster: every transition script touches the session's one hash, so sessions
+ * spread over every slot by their own keys. The expiry and owed sets are split into `sweepShards`
+ * pairs, a pair tagged with its shard number (`{n}`, one slot: TAKE_DUE moves members between the
+ * two atomically); a session belongs to the shard of its id's slot. On a single Redis one pair, under
+ * the names it had before shards existed (a deployment upgraded in place keeps sweeping them); a
+ * cluster wants enough pairs for its masters (16 there). Changing the number strands the members of
+ * pairs no longer swept: drain first.
  */
 
 /** A field value as sent to Redis: NULL columns are deleted fields. */
@@ -305,6 +307,8 @@ export class RedisSessionStore implements SessionStore {
   readonly #pool: Pool;
   readonly #prefix: string;
   readonly #shards: number;
+  /** Which shard gets the first of the limit's remainder in the next sweep. */
+  #nextSweep = 0;
   readonly #retainMs: number;
   readonly #leaseMs: number;
   readonly #outbox: PostgresWebhookOutbox;
@@ -360,8 +364,9 @@ export class RedisSessionStore implements SessionStore {
     const [failedAttempts, state, webhook] = reply as [number, SessionState, string];
     if (state === 'locked' && webhook === '1') {
       // The lock stands in Redis; its event is owed until it commits (then retried by expireDue).
-      await this.#enlist(this.#owedKey(this.#shardOf(id)), now, id)
-        .then(() => this.#writeOwedEvents([id], now))
+      const shard = this.#shardOf(id);
+      await this.#enlist(this.#owedKey(shard), now, id)
+        .then(() => this.#writeOwedEvents([id], now, shard))
         .catch(() => {});
     }
     return { failedAttempts, state };
@@ -406,25 +411,35 @@ export class RedisSessionStore implements SessionStore {
    * `limit` per call; any number of processes may call it at once. Returns the events written.
    */
   async expireDue(now: number, graceMs: number, limit = 500): Promise<number> {
-    let taken = 0;
-    let written = 0;
-    for (let shard = 0; shard < this.#shards && taken < limit; shard++) {
-      const args = [now, now - graceMs, limit - taken, now - this.#leaseMs, now + this.#retainMs];
-      const ids = (await this.#run(SCRIPTS.takeDue, [this.#expiryKey(shard), this.#owedKey(shard)], args)) as string[];
-      taken += ids.length;
-      if (ids.length > 0) written += await this.#writeOwedEvents(ids, now);
+    // Every shard at once, each with its share of the limit (the remainder going round from call to
+    // call): a master that does not answer costs the sweep one command timeout, not one per shard,
+    // and the other shards' events are written meanwhile; its error is thrown after them.
+    const base = Math.floor(limit / this.#shards);
+    const extra = limit % this.#shards;
+    const first = this.#nextSweep++ % this.#shards;
+    const sweeps: Promise<number>[] = [];
+    for (let i = 0; i < this.#shards; i++) {
+      const share = base + (i < extra ? 1 : 0);
+      if (share > 0) sweeps.push(this.#sweepShard((first + i) % this.#shards, now, graceMs, share));
     }
+    let written = 0;
+    let failure: { reason: unknown } | null = null;
+    for (const outcome of await Promise.allSettled(sweeps)) {
+      if (outcome.status === 'fulfilled') written += outcome.value;
+      else failure ??= { reason: outcome.reason };
+    }
+    if (failure) throw failure.reason;
     return written;
   }
 
   // --- internals
 
   #owedKey(shard: number): string {
-    return `${this.#prefix}session-events-owed:{${shard}}`;
+    return this.#shards === 1 ? `${this.#prefix}session-events-owed` : `${this.#prefix}session-events-owed:{${shard}}`;
   }
 
   #expiryKey(shard: number): string {
-    return `${this.#prefix}session-expiry:{${shard}}`;
+    return this.#shards === 1 ? `${this.#prefix}session-expiry` : `${this.#prefix}session-expiry:{${shard}}`;
   }
 
   #shardOf(id: string): number {
@@ -432,7 +447,14 @@ export class RedisSessionStore implements SessionStore {
   }
 
   #key(id: string): string {
-    return `${this.#prefix}session:{${id}}`;
+    return `${this.#prefix}session:${id}`;
+  }
+
+  /** One shard's part of expireDue: at most `limit` of its due and owed sessions ended, their events written. */
+  async #sweepShard(shard: number, now: number, graceMs: number, limit: number): Promise<number> {
+    const args = [now, now - graceMs, limit, now - this.#leaseMs, now + this.#retainMs];
+    const ids = (await this.#run(SCRIPTS.takeDue, [this.#expiryKey(shard), this.#owedKey(shard)], args)) as string[];
+    return ids.length === 0 ? 0 : this.#writeOwedEvents(ids, now, shard);
   }
 
   /** Puts `id` in one of the sweep's sets (kept as long as a member may wait there). */
@@ -580,22 +602,19 @@ export class RedisSessionStore implements SessionStore {
   /**
    * Owed sessions (taken by expireDue, or just locked): each ended in Redis, then their events
    * written in one transaction; each leaves the owed set once its event committed (or none is due).
+   * The sessions are ended side by side: one whose key does not answer (its cluster master away)
+   * stays owed, and its error is thrown once the others' events are written.
    */
-  async #writeOwedEvents(ids: readonly string[], now: number): Promise<number> {
+  async #writeOwedEvents(ids: readonly string[], now: number, shard: number): Promise<number> {
+    const ended = await Promise.allSettled(ids.map((id) => this.#endOwed(id, now)));
     const events: EventToWrite[] = [];
     const done: string[] = [];
-    for (const id of ids) {
-      let reply = (await this.#run(SCRIPTS.expire, [this.#key(id)], [now])) as [string, string?, string?, (string | null)?];
-      if (reply[0] === 'stale') {
-        await this.#settleFromPostgres(id);
-        reply = (await this.#run(SCRIPTS.expire, [this.#key(id)], [now])) as typeof reply;
-      }
-      const [kind, at, clientId, nonce] = reply;
-      if (kind === 'wait' || kind === 'stale') continue; // stays owed: retried after the lease
-      done.push(id);
-      if (kind === 'session.expired' || kind === 'session.failed') {
-        const target: EventTarget = { sessionId: id, clientId: clientId!, nonce: nonce ?? null };
-        events.push({ type: kind, at: Number(at), target, extra: kind === 'session.failed' ? { reason: 'otp_locked' as const } : {} });
+    let failure: { reason: unknown } | null = null;
+    for (const [i, outcome] of ended.entries()) {
+      if (outcome.status === 'rejected') failure ??= { reason: outcome.reason };
+      else if (outcome.value !== 'later') {
+        done.push(ids[i]!);
+        if (outcome.value !== 'none') events.push(outcome.value);
       }
     }
     const { wanted, written } = await inTransaction(this.#pool, (client) => this.#outbox.enqueue(client, events));
@@ -603,17 +622,29 @@ export class RedisSessionStore implements SessionStore {
     // An event already there is this one written before (a retry) or a decision PostgreSQL holds
     // for a session Redis lost or replayed: either way the session becomes what PostgreSQL says.
     for (const id of wanted) if (!written.has(id)) await this.#settleFromPostgres(id);
-    const doneByShard = new Map<number, string[]>();
-    for (const id of done) {
-      const shard = this.#shardOf(id);
-      doneByShard.set(shard, [...(doneByShard.get(shard) ?? []), id]);
+    if (done.length > 0) {
+      try {
+        await this.#redis.zrem(this.#owedKey(shard), ...done);
+      } catch (err) {
+        throw mapRedisError(err);
+      }
     }
-    try {
-      for (const [shard, ids] of doneByShard) await this.#redis.zrem(this.#owedKey(shard), ...ids);
-    } catch (err) {
-      throw mapRedisError(err);
-    }
+    if (failure) throw failure.reason;
     return written.size;
+  }
+
+  /** One owed session ended in Redis: its event to write, 'none' (nothing is owed after all) or 'later' (a decision in flight: retried after the lease). */
+  async #endOwed(id: string, now: number): Promise<EventToWrite | 'none' | 'later'> {
+    let reply = (await this.#run(SCRIPTS.expire, [this.#key(id)], [now])) as [string, string?, string?, (string | null)?];
+    if (reply[0] === 'stale') {
+      await this.#settleFromPostgres(id);
+      reply = (await this.#run(SCRIPTS.expire, [this.#key(id)], [now])) as typeof reply;
+    }
+    const [kind, at, clientId, nonce] = reply;
+    if (kind === 'wait' || kind === 'stale') return 'later';
+    if (kind !== 'session.expired' && kind !== 'session.failed') return 'none';
+    const target: EventTarget = { sessionId: id, clientId: clientId!, nonce: nonce ?? null };
+    return { type: kind, at: Number(at), target, extra: kind === 'session.failed' ? { reason: 'otp_locked' as const } : {} };
   }
 }
 

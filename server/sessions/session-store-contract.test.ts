@@ -476,8 +476,8 @@ describe('Redis + PostgreSQL only', () => {
     const first = tokenFor();
     assert.equal(await redisStore.complete(s.id, 'allow', null, first, auditFor(s, 'allow', first.jti)), true);
     // An older copy of the session comes back (failover to a replica that missed the write).
-    await redis.hset(`${prefix}session:{${s.id}}`, 'state', 'verified');
-    await redis.hdel(`${prefix}session:{${s.id}}`, 'token', 'token_jti', 'completed_at');
+    await redis.hset(`${prefix}session:${s.id}`, 'state', 'verified');
+    await redis.hdel(`${prefix}session:${s.id}`, 'token', 'token_jti', 'completed_at');
     assert.equal(await redisStore.deny(s.id, auditFor(s, 'deny')), false);
     const got = (await redisStore.get(s.id))!;
     assert.equal(got.state, 'completed');
@@ -489,7 +489,7 @@ describe('Redis + PostgreSQL only', () => {
   test('a crash after the commit: the stale claim is settled from PostgreSQL, with the claimed token', async () => {
     const { s } = await verifiedSession(redisStore);
     const t = tokenFor();
-    const key = `${prefix}session:{${s.id}}`;
+    const key = `${prefix}session:${s.id}`;
     // Step 1 and 2 happened, step 3 did not: the claim is there, its lease over, the audit record committed.
     await redis.hset(key, 'claim_id', 'c1', 'claim_until', Date.now() - 1, 'claim_state', 'completed', 'claim_token', t.token, 'claim_jti', t.jti, 'claim_at', 123);
     await split.insertAudit(auditFor(s, 'allow', t.jti));
@@ -502,7 +502,7 @@ describe('Redis + PostgreSQL only', () => {
 
   test('a crash before the commit: the stale claim is released and the citizen can decide again', async () => {
     const { s } = await verifiedSession(redisStore);
-    const key = `${prefix}session:{${s.id}}`;
+    const key = `${prefix}session:${s.id}`;
     await redis.hset(key, 'claim_id', 'c1', 'claim_until', Date.now() + 300, 'claim_state', 'completed', 'claim_token', 'lost', 'claim_jti', 'lost');
     assert.equal(await redisStore.deny(s.id, auditFor(s, 'deny')), false, 'a decision in flight holds the session');
     assert.equal((await redisStore.get(s.id))!.state, 'verified');
@@ -514,7 +514,7 @@ describe('Redis + PostgreSQL only', () => {
   test('session keys live until expiresAt plus the retention; links for the session lifetime', async () => {
     const s = newSession();
     await redisStore.create(s);
-    const at = await redis.pexpiretime(`${prefix}session:{${s.id}}`);
+    const at = await redis.pexpiretime(`${prefix}session:${s.id}`);
     assert.equal(at, s.expiresAt + 86_400_000);
     const url = await split.links.create(s.id);
     const ttl = await redis.pttl(`${prefix}link:${crypto.createHash('sha256').update(url.split('/v/')[1]!).digest('hex')}`);
