@@ -77,10 +77,18 @@ test('pg-cost: one flow replayed on PostgreSQL writes WAL and commits, and the p
   assert.ok(projection.walMBps > 0);
 });
 
-test('scale: SQLite and PostgreSQL + Redis at 1 and 2 processes complete every flow, lookups and the projection run', { timeout: 480_000 }, async () => {
+test('scale: SQLite and PostgreSQL + Redis at 1 and 2 processes, and PostgreSQL + a Redis Cluster at 1, complete every flow; lookups and the projections run', { timeout: 480_000 }, async () => {
   const { details } = await smoke('scale');
-  const d = details as { runs: { result: LoadResult }[]; lookups: { lookup: { p99: number } }; projection: { processes: number } };
-  assert.equal(d.runs.length, 4);
+  const d = details as {
+    runs: { store: string; workers: number; result: LoadResult }[];
+    lookups: { lookup: { p99: number } };
+    projection: { processes: number };
+    projectionOnRedisCluster: { redisCores: number };
+  };
+  assert.deepEqual(
+    d.runs.map((r) => `${r.store}×${r.workers}`),
+    ['sqlite×1', 'sqlite×2', 'distributed×1', 'distributed×2', 'redis-cluster×1'],
+  );
   for (const r of d.runs) {
     // Every answer must be right. A request still unanswered after the load generator's 10 s is
     // counted as a connection error: on a busy 2-core machine two processes contending for one
@@ -90,6 +98,7 @@ test('scale: SQLite and PostgreSQL + Redis at 1 and 2 processes complete every f
     assert.ok(r.result.flowsCompleted > 0 && connection < r.result.flowsCompleted, JSON.stringify(r.result.errors));
   }
   assert.ok(d.lookups.lookup.p99 > 0 && d.projection.processes > 0);
+  assert.ok(d.projectionOnRedisCluster.redisCores > 0, 'the Redis Cluster run measured its Redis CPU');
 });
 
 test('pg-import: the same rows bulk-imported into PostgreSQL and SQLite', { timeout: 240_000 }, async () => {
