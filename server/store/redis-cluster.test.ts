@@ -2,13 +2,15 @@
 // On a cluster of this file's own (3 masters; test-support/redis-cluster-server.ts), set as an
 // operator should set it — `cluster-require-full-coverage no`, so the other masters go on serving
 // when one fails — one master is stalled (SIGSTOP: its commands time out, its data comes back with
-// it) while the counters and the expiry sweep work across all three. Both must fail as 503s, never count past a limit, never lose
-// or repeat a webhook event, and finish once the master is back.
+// it) while the counters and the expiry sweep work across all three. Both must fail as 503s, never
+// count past a limit, never lose or repeat a webhook event, and finish once the master is back.
+// Then a whole demo service (its shared SMS outbox included) on the cluster.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Cluster } from 'ioredis';
-import { waitFor } from '../../test-support/harness.ts';
+import { verifyStatusToken } from '@kycvs/verifier';
+import { DEMO, startTestServer, tokenFor, waitFor } from '../../test-support/harness.ts';
 import { createTestDatabase } from '../../test-support/postgres.ts';
 import { type LocalRedisCluster, startRedisCluster, untilReady } from '../../test-support/redis-cluster-server.ts';
 import { deleteKeysUnder } from '../../test-support/redis-keys.ts';
@@ -108,5 +110,24 @@ describe('a Redis Cluster with one master stalled', () => {
     const all = await events();
     assert.equal(all.length, sessions.length);
     assert.ok(all.every((e) => e.n === 1));
+  });
+});
+
+describe('a demo service on PostgreSQL + a Redis Cluster', () => {
+  test('the widget flow to a token, its code read from the shared demo outbox (a list in one slot); the token verifies against the JWKS', async () => {
+    const server = await startTestServer({
+      store: 'distributed',
+      env: { KYCVS_REDIS_URL: cluster.url, KYCVS_REDIS_CLUSTER: '1', KYCVS_REDIS_PREFIX: `${prefix}demo:` },
+    });
+    try {
+      const { sessionId, token, status } = await tokenFor(server, DEMO.asha);
+      assert.equal(status, DEMO.asha.status);
+      const verified = await verifyStatusToken(token, { issuer: server.config.issuer, audience: DEMO.railway.id, sessionId, jwksUri: `${server.url}/.well-known/jwks.json` });
+      assert.equal(verified.status, DEMO.asha.status);
+      // The session lives in the cluster, under the service's prefix.
+      assert.equal(await redis.exists(`${prefix}demo:session:session:${sessionId}`), 1);
+    } finally {
+      await server.close();
+    }
   });
 });
