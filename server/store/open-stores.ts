@@ -158,7 +158,7 @@ async function openSqliteStores(config: Config, log: Logger): Promise<DurableSto
 
 /**
  * The expiry sweep's set pairs on a Redis Cluster: each pair is one hash slot, so this many spread
- * the sweep over up to this many masters (a sweep visits every pair: 16 round trips).
+ * the sweep over up to this many masters (a sweep runs all of them at once, each with its share).
  */
 const CLUSTER_SWEEP_SHARDS = 16;
 
