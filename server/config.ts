@@ -85,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = intFrom(env, 'PORT', 8080, 0, 65535);
   const gatewayUrl = env.KYCVS_SMS_GATEWAY_URL;
   const demo = flagFrom(env, 'KYCVS_DEMO');
+  const redisCluster = flagFrom(env, 'KYCVS_REDIS_CLUSTER');
   const config: Config = {
     port,
     host: env.HOST || '127.0.0.1',
@@ -109,8 +110,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbCacheMb: intFrom(env, 'KYCVS_DB_CACHE_MB', 16, 2, 65536),
     webhooks: webhookSettingsFromEnv(env),
     postgres: { url: databaseUrlFrom(env), poolSize: intFrom(env, 'KYCVS_DB_POOL_SIZE', 10, 1, 1000) },
-    redisUrl: redisUrlFrom(env),
-    redisCluster: flagFrom(env, 'KYCVS_REDIS_CLUSTER'),
+    redisUrl: redisUrlFrom(env, redisCluster),
+    redisCluster,
     redisPrefix: redisPrefixFrom(env),
     kek: kekFromEnv(env),
     workers: intFrom(env, 'KYCVS_WORKERS', os.availableParallelism(), 1, 256),
@@ -149,16 +150,16 @@ function redisPrefixFrom(env: NodeJS.ProcessEnv): string {
 }
 
 /** As databaseUrlFrom: only redis:// or rediss:// (TLS), refused without echoing the value (it may carry a password). */
-function redisUrlFrom(env: NodeJS.ProcessEnv): string | null {
+function redisUrlFrom(env: NodeJS.ProcessEnv, cluster: boolean): string | null {
   const raw = (env.KYCVS_REDIS_URL ?? '').trim();
   if (raw === '') return null;
   const urls = raw.split(',').map((u) => u.trim());
   if (!urls.every((u) => /^rediss?:\/\/[^/?#,]/.test(u))) throw new Error('KYCVS_REDIS_URL must be a redis:// or rediss:// URL');
-  if (urls.length > 1 && !flagFrom(env, 'KYCVS_REDIS_CLUSTER')) {
+  if (urls.length > 1 && !cluster) {
     throw new Error('KYCVS_REDIS_URL lists several servers: set KYCVS_REDIS_CLUSTER=1 for a Redis Cluster (one URL for one server)');
   }
   // A Redis Cluster has database 0 only: a number there would be ignored, not honoured.
-  if (flagFrom(env, 'KYCVS_REDIS_CLUSTER') && urls.some((u) => !/^\/?0?$/.test(new URL(u).pathname))) {
+  if (cluster && urls.some((u) => !/^\/?0?$/.test(new URL(u).pathname))) {
     throw new Error('KYCVS_REDIS_URL: a Redis Cluster has database 0 only; drop the database number');
   }
   return urls.join(',');

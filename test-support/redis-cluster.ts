@@ -1,12 +1,11 @@
 // A real Redis Cluster for a test file (./redis-cluster-server.ts starts it): one shared by the
 // file's tests, or the cluster at KYCVS_TEST_REDIS_CLUSTER_URL (seed nodes, comma-separated), with a
 // fresh key prefix per call whose keys are deleted when the file's tests end, also when one failed.
-import crypto from 'node:crypto';
 import { after } from 'node:test';
 import type { Cluster } from 'ioredis';
-import { closeRedisClient, createRedisClient } from '../server/store/redis.ts';
+import { createRedisClient } from '../server/store/redis.ts';
+import { cleanUpAfterFile, freshTestPrefix } from './redis.ts';
 import { running, startRedisCluster, untilReady } from './redis-cluster-server.ts';
-import { deleteKeysUnder } from './redis-keys.ts';
 
 export { startRedisCluster } from './redis-cluster-server.ts';
 
@@ -19,15 +18,9 @@ export interface TestRedisCluster {
 }
 
 let shared: Promise<string> | null = null;
-const clients = new Set<TestRedisCluster>();
 
-// Registered on import, at the test file's top level, so node:test runs it whatever failed.
-after(async () => {
-  for (const c of clients) {
-    await deleteKeysUnder(c.redis, c.prefix);
-    await closeRedisClient(c.redis);
-  }
-  clients.clear();
+// Registered on import, after ./redis.ts's (imported first), so the keys are gone before the nodes.
+after(() => {
   for (const c of running) c.stop();
 });
 
@@ -38,7 +31,5 @@ export async function connectTestRedisCluster(): Promise<TestRedisCluster> {
   const url = await shared;
   const redis = createRedisClient(url, { cluster: true }) as Cluster;
   await untilReady(redis);
-  const c = { url, redis, prefix: `kycvs-test:${process.pid}:${crypto.randomBytes(4).toString('hex')}:` };
-  clients.add(c);
-  return c;
+  return cleanUpAfterFile({ url, redis, prefix: freshTestPrefix() });
 }

@@ -9,13 +9,13 @@ export const testRedisUrl = (): string => process.env.KYCVS_TEST_REDIS_URL || 'r
 
 export interface TestRedis {
   url: string;
-  /** The service's kind of client (server/quotas/redis-rate-counter.ts), connected. */
+  /** The service's kind of client (server/store/redis.ts), connected. */
   redis: RedisClient;
   /** Put before every key this test run makes. */
   prefix: string;
 }
 
-const live = new Set<TestRedis>();
+const live = new Set<{ redis: RedisClient; prefix: string }>();
 
 // Registered on import, at the test file's top level, so node:test runs it whatever failed.
 after(async () => {
@@ -25,6 +25,15 @@ after(async () => {
   }
   live.clear();
 });
+
+/** A key prefix no other test run uses. */
+export const freshTestPrefix = (): string => `kycvs-test:${process.pid}:${crypto.randomBytes(4).toString('hex')}:`;
+
+/** Deletes every key under the client's prefix and closes it when the file's tests end (one Redis or a cluster). */
+export function cleanUpAfterFile<T extends { redis: RedisClient; prefix: string }>(t: T): T {
+  live.add(t);
+  return t;
+}
 
 
 /** A connected client and a fresh prefix; fails with how to start a Redis when none answers. */
@@ -41,7 +50,5 @@ export async function connectTestRedis(): Promise<TestRedis> {
       { cause: err },
     );
   }
-  const t = { url, redis, prefix: `kycvs-test:${process.pid}:${crypto.randomBytes(4).toString('hex')}:` };
-  live.add(t);
-  return t;
+  return cleanUpAfterFile({ url, redis, prefix: freshTestPrefix() });
 }

@@ -365,7 +365,7 @@ export class RedisSessionStore implements SessionStore {
     if (state === 'locked' && webhook === '1') {
       // The lock stands in Redis; its event is owed until it commits (then retried by expireDue).
       const shard = this.#shardOf(id);
-      await this.#enlist(this.#owedKey(shard), now, id)
+      await this.#enlist(this.#sweepKey('session-events-owed', shard), now, id)
         .then(() => this.#writeOwedEvents([id], now, shard))
         .catch(() => {});
     }
@@ -434,12 +434,9 @@ export class RedisSessionStore implements SessionStore {
 
   // --- internals
 
-  #owedKey(shard: number): string {
-    return this.#shards === 1 ? `${this.#prefix}session-events-owed` : `${this.#prefix}session-events-owed:{${shard}}`;
-  }
-
-  #expiryKey(shard: number): string {
-    return this.#shards === 1 ? `${this.#prefix}session-expiry` : `${this.#prefix}session-expiry:{${shard}}`;
+  /** One of the sweep's sets of a shard: tagged `{shard}` on a cluster, the unsharded name on one Redis. */
+  #sweepKey(set: 'session-expiry' | 'session-events-owed', shard: number): string {
+    return this.#shards === 1 ? `${this.#prefix}${set}` : `${this.#prefix}${set}:{${shard}}`;
   }
 
   #shardOf(id: string): number {
@@ -453,7 +450,7 @@ export class RedisSessionStore implements SessionStore {
   /** One shard's part of expireDue: at most `limit` of its due and owed sessions ended, their events written. */
   async #sweepShard(shard: number, now: number, graceMs: number, limit: number): Promise<number> {
     const args = [now, now - graceMs, limit, now - this.#leaseMs, now + this.#retainMs];
-    const ids = (await this.#run(SCRIPTS.takeDue, [this.#expiryKey(shard), this.#owedKey(shard)], args)) as string[];
+    const ids = (await this.#run(SCRIPTS.takeDue, [this.#sweepKey('session-expiry', shard), this.#sweepKey('session-events-owed', shard)], args)) as string[];
     return ids.length === 0 ? 0 : this.#writeOwedEvents(ids, now, shard);
   }
 
@@ -500,7 +497,7 @@ export class RedisSessionStore implements SessionStore {
     for (const [k, v] of Object.entries(all)) if (v === null) delete all[k];
     // Due for the sweep before it exists: a crash in between leaves a member whose session is not
     // there, which the sweep drops; the other order could leave a session it never ends.
-    if (webhook) await this.#enlist(this.#expiryKey(this.#shardOf(session.id)), session.expiresAt, session.id);
+    if (webhook) await this.#enlist(this.#sweepKey('session-expiry', this.#shardOf(session.id)), session.expiresAt, session.id);
     await this.#run(SCRIPTS.create, [this.#key(session.id)], [Date.now(), session.expiresAt + this.#retainMs, session.id, ...fieldArgs(all)]);
   }
 
@@ -624,7 +621,7 @@ export class RedisSessionStore implements SessionStore {
     for (const id of wanted) if (!written.has(id)) await this.#settleFromPostgres(id);
     if (done.length > 0) {
       try {
-        await this.#redis.zrem(this.#owedKey(shard), ...done);
+        await this.#redis.zrem(this.#sweepKey('session-events-owed', shard), ...done);
       } catch (err) {
         throw mapRedisError(err);
       }

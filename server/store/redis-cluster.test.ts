@@ -13,30 +13,27 @@ import { verifyStatusToken } from '@kycvs/verifier';
 import { DEMO, startTestServer, tokenFor, waitFor } from '../../test-support/harness.ts';
 import { createTestDatabase } from '../../test-support/postgres.ts';
 import { type LocalRedisCluster, startRedisCluster, untilReady } from '../../test-support/redis-cluster-server.ts';
-import { deleteKeysUnder } from '../../test-support/redis-keys.ts';
+import { cleanUpAfterFile, freshTestPrefix } from '../../test-support/redis.ts';
 import { RedisRateCounter } from '../quotas/redis-rate-counter.ts';
 import { RedisSessionStore } from '../sessions/redis-session-store.ts';
 import type { NewSession } from '../sessions/session-store.ts';
 import { query } from './postgres/pool.ts';
-import { closeRedisClient, createRedisClient, hashSlot } from './redis.ts';
+import { createRedisClient, hashSlot } from './redis.ts';
 import { DatabaseUnavailableError } from './unavailable.ts';
 
 const HOOKED = 'client-hooked';
 const SHARDS = 16;
 let cluster: LocalRedisCluster;
 let redis: Cluster;
-const prefix = `kycvs-test:${process.pid}:${crypto.randomBytes(4).toString('hex')}:`;
+const prefix = freshTestPrefix();
 
 before(async () => {
   cluster = await startRedisCluster({ fullCoverage: false });
-  redis = createRedisClient(cluster.url, { cluster: true }) as Cluster;
+  redis = cleanUpAfterFile({ redis: createRedisClient(cluster.url, { cluster: true }) as Cluster, prefix }).redis;
   await untilReady(redis);
 });
-after(async () => {
-  await deleteKeysUnder(redis, prefix).catch(() => {});
-  await closeRedisClient(redis);
-  cluster.stop();
-});
+// After ./redis.ts's clean-up (registered on import): the keys go first, then the nodes.
+after(() => cluster.stop());
 
 /** Which of the cluster's masters (0–2, as pause() counts them) serves a key. */
 function masterOf(key: string): number {
