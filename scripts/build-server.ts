@@ -1,10 +1,10 @@
-// `npm run build:server`: the service as one plain-JavaScript module, dist/server/main.js.
+// `npm run build:server`: the service as plain JavaScript, dist/server/main.js and the chunks it loads.
 //
 // Why: under tsx the process carries the TypeScript loader and its hooks thread for its whole
 // life (~32 MB resident, plus the loader's copy of each transformed module); `node
 // dist/server/main.js` starts at what the service itself needs. Packages stay in node_modules
 // (imported at run time, native addons included); only the project's own modules are bundled.
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Plugin, build } from 'esbuild';
@@ -31,20 +31,37 @@ function ownModuleUrl(outDir: string): Plugin {
   };
 }
 
-/** Bundles `entry` (a TypeScript file of this repository) into `outfile` as an ES module. */
+const CHUNK_NAME = /-[A-Z0-9]{8}\.js(\.map)?$/;
+
+/**
+ * Bundles `entry` (a TypeScript file of this repository) into `outfile` as an ES module. What the
+ * source imports dynamically (the PostgreSQL and Redis stores) goes into chunks beside it, so a
+ * process loads them, and their packages, only when configured to use them.
+ */
 export async function bundleServerEntry(entry: string, outfile: string): Promise<void> {
-  await build({
-    entryPoints: [entry],
-    outfile,
+  const outdir = path.dirname(outfile);
+  const result = await build({
+    entryPoints: { [path.basename(outfile, '.js')]: entry },
+    outdir,
+    // Beside the entry, not in a folder of their own: each module's rewritten import.meta.url above is relative to `outdir`.
+    chunkNames: '[name]-[hash]',
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     packages: 'external',
     sourcemap: 'linked',
+    metafile: true,
     logLevel: 'error',
-    plugins: [ownModuleUrl(path.dirname(outfile))],
+    plugins: [ownModuleUrl(outdir)],
   });
+  // Chunks of earlier builds: their names carry a content hash, so nothing else clears them.
+  const made = new Set(Object.keys(result.metafile.outputs).map((file) => path.resolve(file)));
+  for (const name of await readdir(outdir)) {
+    const file = path.join(outdir, name);
+    if (CHUNK_NAME.test(name) && !made.has(file)) await rm(file, { force: true });
+  }
 }
 
 export const SERVER_BUNDLE = path.join(REPO_ROOT, 'dist/server/main.js');

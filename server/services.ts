@@ -17,12 +17,10 @@ import type { KeyStore } from './signing/key-store.ts';
 import { StatusTokenSigner } from './signing/status-token.ts';
 import { SmsDispatcher } from './sms/dispatcher.ts';
 import { type OutboxEntry, OutboxSmsSender } from './sms/outbox.ts';
-import { RedisOutboxSmsSender } from './sms/redis-outbox.ts';
 import type { SmsSender } from './sms/sms.ts';
 import { ThreadedSmsSender } from './sms/threaded-sender.ts';
 import type { Db } from './store/database.ts';
 import { openDurableStores, openLiveStores } from './store/open-stores.ts';
-import { redisReady } from './store/redis.ts';
 import { failFastOnBusy } from './store/sqlite-writer.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 
@@ -68,8 +66,7 @@ export interface Services {
 export async function createServices(config: Config, log: Logger): Promise<Services> {
   distributedStoreSettings(config); // what a service on PostgreSQL lacks is refused before anything opens
   const durable = await openDurableStores(config, log);
-  const live = openLiveStores(config, durable);
-  if (live.redis) await redisReady(live.redis);
+  const live = await openLiveStores(config, durable);
   const { secrets, registry, clients, clientTexts, keys } = durable;
   const metrics = new Metrics();
 
@@ -79,6 +76,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   if (config.smsGateway) {
     sender = new ThreadedSmsSender(config.smsGateway);
   } else if (config.demo && live.redis) {
+    const { RedisOutboxSmsSender } = await import('./sms/redis-outbox.ts'); // ioredis is loaded only with Redis
     const shared = new RedisOutboxSmsSender(live.redis, { prefix: config.redisPrefix });
     sender = demoTexts = shared;
   } else if (config.demo) {
