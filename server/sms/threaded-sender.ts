@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { startTsWorker } from '../threads/ts-worker.ts';
+import { HELPER_THREAD_LIMITS, startTsWorker } from '../threads/ts-worker.ts';
 import type { HttpGatewayOptions } from './http-gateway.ts';
 import { type SmsMessage, type SmsSender, SmsDeliveryError } from './sms.ts';
 
@@ -60,7 +60,7 @@ export class ThreadedSmsSender implements SmsSender {
   }
 
   #start(): Worker {
-    const worker = startTsWorker(new URL('./gateway-thread.ts', import.meta.url), this.#options);
+    const worker = startTsWorker(new URL('./gateway-thread.ts', import.meta.url), this.#options, HELPER_THREAD_LIMITS);
     worker.unref();
     worker.on('message', (replies: SendReply[]) => {
       for (const reply of replies) {

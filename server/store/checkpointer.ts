@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { HELPER_THREAD_LIMITS } from '../threads/ts-worker.ts';
 import type { Db } from './database.ts';
 
 /**
@@ -44,7 +45,7 @@ export class WalCheckpointer {
   constructor(db: Db, log: Logger, intervalMs = CHECKPOINT_INTERVAL_MS) {
     db.pragma('wal_autocheckpoint = 0');
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file: db.name, intervalMs } });
+    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file: db.name, intervalMs }, resourceLimits: HELPER_THREAD_LIMITS });
     // A WAL nobody checkpoints grows without end: if the worker dies, the connection checkpoints again.
     const fallBack = (reason: unknown) => {
       if (this.#stopping || this.#fellBack) return;
