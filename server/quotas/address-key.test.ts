@@ -61,6 +61,14 @@ describe('address keys', () => {
     }
   });
 
+  test('an address keeps its key however many other addresses came between (recent keys are remembered per secret)', () => {
+    const first = k('198.51.100.23');
+    for (let i = 0; i < 5_000; i++) k(`10.${i >> 8}.${i & 255}.1`);
+    assert.equal(k('198.51.100.23'), first);
+    assert.equal(addressKey('198.51.100.23', Buffer.from(KEY)), first, 'the same as computed afresh');
+    assert.notEqual(addressKey('198.51.100.23', OTHER_KEY), first);
+  });
+
   test('what is not an IP address is hashed in a domain of its own', () => {
     assert.deepEqual(addressParts('unknown'), ['other', 'unknown']);
     assert.notEqual(k('1.2.3.4, 5.6.7.8'), k('1.2.3.4'));
