@@ -31,9 +31,15 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
     const measured = async (mode: 'server' | 'widget', flows: number, connections = CONNECTIONS) => {
       progress(`flows: ${mode} path, ${fmt(flows)} flows at ${connections} connection(s)`);
       const cpu0 = rig.serverCpuSeconds();
+      const main0 = rig.serverMainThreadCpuSeconds();
       await rig.loopDelay();
       const result = await rig.run(mode, flows * REQUESTS_PER_FLOW[mode], connections);
-      return { result, serverCpuSeconds: rig.serverCpuSeconds() - cpu0, loopDelay: await rig.loopDelay() };
+      return {
+        result,
+        serverCpuSeconds: rig.serverCpuSeconds() - cpu0,
+        mainThreadCpuSeconds: rig.serverMainThreadCpuSeconds() - main0,
+        loopDelay: await rig.loopDelay(),
+      };
     };
     const server = await measured('server', size.serverFlows);
     // One connection: each request's own service time, with no queue in front of it.
@@ -74,6 +80,15 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
         `(${fmt(server.serverCpuSeconds / server.result.seconds, 2)} and ${fmt(widget.serverCpuSeconds / widget.result.seconds, 2)} cores busy); ` +
         `load generator used ${fmt(server.result.loadgenCpuSeconds / server.result.seconds, 2)} / ${fmt(widget.result.loadgenCpuSeconds / widget.result.seconds, 2)} / ${fmt(bare.loadgenCpuSeconds / bare.seconds, 2)} cores (server / widget / bare).`,
     ];
+    const threadSplit = (run: { result: LoadResult; serverCpuSeconds: number; mainThreadCpuSeconds: number }) => {
+      const main = cpuPerRequest(run.mainThreadCpuSeconds, run.result);
+      return `main thread ${fmt(main * 1e6)} µs (${fmt(main / cpuPerRequest(bare.mainThreadCpuSeconds, bare), 1)}× bare's), other threads ${fmt(cpuPerRequest(run.serverCpuSeconds - run.mainThreadCpuSeconds, run.result) * 1e6)} µs`;
+    };
+    notes.push(
+      `CPU per request by thread: server-to-server ${threadSplit(server)}; widget path ${threadSplit(widget)}; ` +
+        `bare Express main thread ${fmt(cpuPerRequest(bare.mainThreadCpuSeconds, bare) * 1e6)} µs, other threads ${fmt(cpuPerRequest(bare.serverCpuSeconds - bare.mainThreadCpuSeconds, bare) * 1e6)} µs. ` +
+        `The service's other threads are the SMS sender (one HTTP request to the gateway per text), the WAL checkpointer and V8's GC and compiler helpers.`,
+    );
     notes.push(
       `Latency at ${CONNECTIONS} connections is mostly queueing: in a closed loop the mean is ${CONNECTIONS} / throughput ` +
         `(${fmtMs((CONNECTIONS / server.result.requestsPerSecond) * 1000)} server-to-server, ${fmtMs((CONNECTIONS / widget.result.requestsPerSecond) * 1000)} widget, ` +

@@ -78,9 +78,9 @@ export function isMain(moduleUrl: string): boolean {
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
-export function cpuSecondsOf(pid: number): number {
+export function cpuSecondsOf(pid: number, thread?: number): number {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // Fields 14 and 15 of /proc/pid/stat (utime, stime), counted after the ")" that ends the name.
     return (Number(fields[11]) + Number(fields[12])) / 100;

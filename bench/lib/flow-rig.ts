@@ -39,13 +39,18 @@ export interface FlowRig {
    * The same load generator against a bare Express app in a process of its own, warmed up first like
    * the server; with the CPU seconds that process used for the measured requests.
    */
-  runBare(amount: number, connections: number, warmupAmount: number): Promise<LoadResult & { serverCpuSeconds: number }>;
+  runBare(amount: number, connections: number, warmupAmount: number): Promise<LoadResult & { serverCpuSeconds: number; mainThreadCpuSeconds: number }>;
   /** Not with `workers` (server/main.ts answers no such questions). */
   memory(gc: boolean): Promise<MemoryReport & { procRss: number }>;
   /** The server's event-loop delay since the last call (10 ms resolution timer). Not with `workers`. */
   loopDelay(): Promise<LoopDelayReport>;
   /** CPU seconds of every process of the service so far (workers summed), from /proc. */
   serverCpuSeconds(): number;
+  /**
+   * CPU seconds of the server's main thread alone (JavaScript and what it calls synchronously:
+   * SQLite, signing); the rest is its other threads (SMS sender, WAL checkpointer, V8's helpers).
+   */
+  serverMainThreadCpuSeconds(): number;
   close(): Promise<void>;
 }
 
@@ -175,8 +180,9 @@ export async function startFlowRig(options: FlowRigOptions): Promise<FlowRig> {
           const ready = await nextMessage<{ type: 'ready'; url: string }>(bare, 'ready', 30_000);
           if (warmupAmount > 0) await runOn(ready.url, 'bare', warmupAmount, connections);
           const cpu0 = cpuSecondsOf(bare.pid!);
+          const main0 = cpuSecondsOf(bare.pid!, bare.pid!);
           const result = await runOn(ready.url, 'bare', amount, connections);
-          return { ...result, serverCpuSeconds: cpuSecondsOf(bare.pid!) - cpu0 };
+          return { ...result, serverCpuSeconds: cpuSecondsOf(bare.pid!) - cpu0, mainThreadCpuSeconds: cpuSecondsOf(bare.pid!, bare.pid!) - main0 };
         } finally {
           await stopChild(bare);
         }
@@ -193,6 +199,7 @@ export async function startFlowRig(options: FlowRigOptions): Promise<FlowRig> {
         return nextMessage<LoopDelayReport>(server, 'loop-delay', 30_000);
       },
       serverCpuSeconds: () => serverPids().reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
+      serverMainThreadCpuSeconds: () => cpuSecondsOf(server.pid!, server.pid!),
       close: stopAll,
     };
   } catch (err) {
