@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { RedisClient } from './redis.ts';
 import { CachedClientStore } from '../clients/cached-client-store.ts';
 import { CachedClientTexts } from '../clients/cached-client-texts.ts';
 import { type ClientTexts, SqliteClientTexts } from '../clients/client-texts.ts';
@@ -22,6 +21,7 @@ import { ExpirySweeper } from '../webhooks/sweeper.ts';
 import { WalCheckpointer } from './checkpointer.ts';
 import { type Db, openDatabase } from './database.ts';
 import type { Pool } from './postgres/pool.ts';
+import type { RedisClient } from './redis.ts';
 import { loadSecrets, type Secrets } from './secrets.ts';
 
 export const DATABASE_FILE = 'kycvs.sqlite';
