@@ -80,13 +80,14 @@ export async function measure(options: BenchOptions): Promise<Omit<ModuleResult,
         `(${fmt(server.serverCpuSeconds / server.result.seconds, 2)} and ${fmt(widget.serverCpuSeconds / widget.result.seconds, 2)} cores busy); ` +
         `load generator used ${fmt(server.result.loadgenCpuSeconds / server.result.seconds, 2)} / ${fmt(widget.result.loadgenCpuSeconds / widget.result.seconds, 2)} / ${fmt(bare.loadgenCpuSeconds / bare.seconds, 2)} cores (server / widget / bare).`,
     ];
+    const bareMain = cpuPerRequest(bare.mainThreadCpuSeconds, bare);
     const threadSplit = (run: { result: LoadResult; serverCpuSeconds: number; mainThreadCpuSeconds: number }) => {
       const main = cpuPerRequest(run.mainThreadCpuSeconds, run.result);
-      return `main thread ${fmt(main * 1e6)} µs (${fmt(main / cpuPerRequest(bare.mainThreadCpuSeconds, bare), 1)}× bare's), other threads ${fmt(cpuPerRequest(run.serverCpuSeconds - run.mainThreadCpuSeconds, run.result) * 1e6)} µs`;
+      return `main thread ${fmt(main * 1e6)} µs (${fmt(main / bareMain, 1)}× bare's), other threads ${fmt(cpuPerRequest(run.serverCpuSeconds - run.mainThreadCpuSeconds, run.result) * 1e6)} µs`;
     };
     notes.push(
       `CPU per request by thread: server-to-server ${threadSplit(server)}; widget path ${threadSplit(widget)}; ` +
-        `bare Express main thread ${fmt(cpuPerRequest(bare.mainThreadCpuSeconds, bare) * 1e6)} µs, other threads ${fmt(cpuPerRequest(bare.serverCpuSeconds - bare.mainThreadCpuSeconds, bare) * 1e6)} µs. ` +
+        `bare Express main thread ${fmt(bareMain * 1e6)} µs, other threads ${fmt(cpuPerRequest(bare.serverCpuSeconds - bare.mainThreadCpuSeconds, bare) * 1e6)} µs. ` +
         `The service's other threads are the SMS sender (one HTTP request to the gateway per text), the WAL checkpointer and V8's GC and compiler helpers.`,
     );
     notes.push(

@@ -35,7 +35,6 @@ export function cleanUpAfterFile<T extends { redis: RedisClient; prefix: string 
   return t;
 }
 
-
 /** A connected client and a fresh prefix; fails with how to start a Redis when none answers. */
 export async function connectTestRedis(): Promise<TestRedis> {
   const url = testRedisUrl();

@@ -191,14 +191,14 @@ export class RedisRateCounter implements RateCounter {
     const results = await Promise.allSettled(groups.map((group) => this.#hitGroup(group, now)));
     const counted: Quota[] = [];
     let refused: { index: number; count: number; freeAt: number } | null = null;
-    let failure: { reason: unknown } | null = null;
     for (const [i, result] of results.entries()) {
-      if (result.status === 'rejected') failure ??= { reason: result.reason };
-      else if (result.value === null) counted.push(...groups[i]!.map(({ quota }) => quota));
+      if (result.status === 'rejected') continue;
+      if (result.value === null) counted.push(...groups[i]!.map(({ quota }) => quota));
       // The first full quota in the caller's order, as one script over all the keys reports it.
       else if (refused === null || result.value.index < refused.index) refused = result.value;
     }
-    if (refused === null && failure === null) return null;
+    const failure = results.find((result) => result.status === 'rejected');
+    if (refused === null && !failure) return null;
     // Not counted against every quota: the slots that counted give it back. A slot that refused wrote
     // nothing; one that failed may still run its script when its master is back (an over-count, never more).
     await Promise.all(counted.map((quota) => this.release(quota.key, quota.windowSeconds, now)));

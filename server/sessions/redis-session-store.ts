@@ -422,14 +422,10 @@ export class RedisSessionStore implements SessionStore {
       const share = base + (i < extra ? 1 : 0);
       if (share > 0) sweeps.push(this.#sweepShard((first + i) % this.#shards, now, graceMs, share));
     }
-    let written = 0;
-    let failure: { reason: unknown } | null = null;
-    for (const outcome of await Promise.allSettled(sweeps)) {
-      if (outcome.status === 'fulfilled') written += outcome.value;
-      else failure ??= { reason: outcome.reason };
-    }
+    const outcomes = await Promise.allSettled(sweeps);
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failure) throw failure.reason;
-    return written;
+    return outcomes.reduce((written, outcome) => written + (outcome.status === 'fulfilled' ? outcome.value : 0), 0);
   }
 
   // --- internals
@@ -606,10 +602,8 @@ export class RedisSessionStore implements SessionStore {
     const ended = await Promise.allSettled(ids.map((id) => this.#endOwed(id, now)));
     const events: EventToWrite[] = [];
     const done: string[] = [];
-    let failure: { reason: unknown } | null = null;
     for (const [i, outcome] of ended.entries()) {
-      if (outcome.status === 'rejected') failure ??= { reason: outcome.reason };
-      else if (outcome.value !== 'later') {
+      if (outcome.status === 'fulfilled' && outcome.value !== 'later') {
         done.push(ids[i]!);
         if (outcome.value !== 'none') events.push(outcome.value);
       }
@@ -626,6 +620,7 @@ export class RedisSessionStore implements SessionStore {
         throw mapRedisError(err);
       }
     }
+    const failure = ended.find((outcome) => outcome.status === 'rejected');
     if (failure) throw failure.reason;
     return written.size;
   }
