@@ -38,11 +38,17 @@ const noStore: RequestHandler = (_req, res, next) => {
   next();
 };
 
+const noBodyEtag = (): undefined => undefined;
+
 export function createApp(services: Services): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', services.config.trustProxy);
   app.set('query parser', 'simple');
+  // No ETag made from each generated body: such an answer is either no-store, never revalidated (a
+  // SHA-1 of it was 1 % of a flow request's CPU), or sets its own (cacheable.ts). A function, not
+  // `false`: sendFile and static files keep send's ETags while the setting is enabled.
+  app.set('etag', noBodyEtag);
   app.use(requestContext(app, services.log, services.metrics));
   app.use(securityHeaders);
   app.use('/api/v3', noStore, cowinRoutes(services)); // Co-WIN-compatible API: parses its own bodies, answers { errorCode, error }

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { Router } from 'express';
 import type { Services } from '../services.ts';
 import { renderApiReference } from './api-reference.ts';
+import { sendCacheable } from './cacheable.ts';
 import { methodNotAllowed } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 
@@ -23,8 +24,7 @@ export function docsRouter(services: Pick<Services, 'config' | 'demoTexts'>): Ro
     .route('/openapi.json')
     .get((_req, res) => {
       res.setHeader('Access-Control-Allow-Origin', '*');
-      res.setHeader('Cache-Control', 'public, max-age=300');
-      res.type('json').send(docs().json);
+      sendCacheable(res, 'json', docs().json);
     })
     .all(methodNotAllowed);
 
@@ -34,8 +34,7 @@ export function docsRouter(services: Pick<Services, 'config' | 'demoTexts'>): Ro
       const { page, styleHash } = docs();
       // One inline stylesheet, allowed by its hash; nothing else may run or load.
       res.setHeader('Content-Security-Policy', `default-src 'none'; style-src 'sha256-${styleHash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`);
-      res.setHeader('Cache-Control', 'public, max-age=300');
-      res.type('html').send(page);
+      sendCacheable(res, 'html', page);
     })
     .all(methodNotAllowed);
 

@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
-import { Router } from 'express';
+import { type Response, Router } from 'express';
 import { STATUS_TOKEN_TYPE, VACCINATION_STATUSES } from '../../protocol/api.ts';
 import { ApiError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { SIGNING_ALG } from '../signing/key-store.ts';
+import { sendCacheable } from './cacheable.ts';
 import { methodNotAllowed } from './errors.ts';
 import { parse, smsOutboxQuery } from './validation.ts';
 
@@ -14,24 +15,22 @@ export function publicRoutes(services: Services): Router {
   const metricsHosts = new Set([new URL(config.issuer).hostname.toLowerCase(), ...LOOPBACK_HOSTNAMES]);
 
   // Published for any verifier's backend or browser to read.
-  const publicCors = (res: { setHeader(n: string, v: string): void }) => {
+  const sendPublic = (res: Response, value: unknown) => {
     res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Cache-Control', 'public, max-age=300');
+    sendCacheable(res, 'json', JSON.stringify(value));
   };
 
   router
     .route('/.well-known/jwks.json')
     .get(async (_req, res) => {
-      publicCors(res);
-      res.json({ keys: await services.keys.publicKeys() });
+      sendPublic(res, { keys: await services.keys.publicKeys() });
     })
     .all(methodNotAllowed);
 
   router
     .route('/.well-known/kycvs-configuration')
     .get((_req, res) => {
-      publicCors(res);
-      res.json({
+      sendPublic(res, {
         issuer: config.issuer,
         jwks_uri: `${config.issuer}/.well-known/jwks.json`,
         sessions_endpoint: `${config.issuer}/v1/sessions`,

@@ -233,4 +233,24 @@ describe('headers', () => {
     const again = await fetch(`${server.url}/embed.js`, { headers: { 'If-None-Match': etag, 'Cache-Control': 'max-age=0' } });
     assert.equal(again.status, 304);
   });
+
+  test('keys, discovery and the API docs are revalidated with their ETag (304, no body); no-store answers carry none', async () => {
+    for (const path of ['/.well-known/jwks.json', '/.well-known/kycvs-configuration', '/openapi.json', '/docs/']) {
+      const first = await fetch(`${server.url}${path}`);
+      const body = await first.text();
+      const etag = first.headers.get('etag');
+      assert.ok(etag, `${path} has an ETag`);
+      assert.match(first.headers.get('cache-control') ?? '', /max-age=300/, path);
+      const again = await fetch(`${server.url}${path}`, { headers: { 'If-None-Match': etag, 'Cache-Control': 'max-age=0' } });
+      assert.equal(again.status, 304, path);
+      assert.equal(await again.text(), '', path);
+      const stale = await fetch(`${server.url}${path}`, { headers: { 'If-None-Match': '"an-older-version"', 'Cache-Control': 'max-age=0' } });
+      assert.equal(stale.status, 200, path);
+      assert.equal(await stale.text(), body, path);
+    }
+    const id = await createSession(server, RAILWAY);
+    const read = await server.api('GET', `/v1/sessions/${id}`, { apiKey: DEMO.railway.apiKey });
+    assert.equal(read.status, 200);
+    assert.equal(read.headers.get('etag'), null, 'a session answer is no-store: nothing to revalidate');
+  });
 });
