@@ -17,22 +17,20 @@ const bundles = new Map<string, string>();
  * Starts `module` (a TypeScript file) on a worker thread; it reads `data` as `workerData.data`.
  * `resourceLimits` as Node's Worker takes them (none: V8's defaults).
  *
- * The thread runs plain JavaScript: the module and the project files it imports, bundled into one
+ * The thread runs plain JavaScript: the module and everything it imports, bundled into one
  * CommonJS script by esbuild (a dependency of its own; tsx and Vite run the same compiler), once per
  * module per process (~60 ms, when the service starts). Node 20 does not carry the main thread's
  * loader into worker threads, and a thread that registered tsx again paid for its own copy of the
  * loader and for the loader's hooks thread: ~29 MB more resident memory per thread than the
- * thread alone (~11 MB). Packages stay out of the bundle and are required as the module's own
- * file would require them (an eval'd script would otherwise resolve them from the working directory).
+ * thread alone (~11 MB). Worker modules import node built-ins and project files only: a package
+ * would be bundled in with them, and a native addon fails here, at start, not in the thread.
  */
 export function startTsWorker(module: URL, data?: unknown, resourceLimits?: ResourceLimits): Worker {
   let code = bundles.get(module.href);
   if (code === undefined) {
     // The binary directly: esbuild's synchronous JS API would start (and keep) a thread of its own.
     const esbuild = createRequire(import.meta.url).resolve('esbuild/bin/esbuild');
-    const file = fileURLToPath(module);
-    const ownRequire = `var require = require('node:module').createRequire(${JSON.stringify(file)});`;
-    const args = [file, '--bundle', '--packages=external', `--banner:js=${ownRequire}`, '--platform=node', '--format=cjs', '--target=node20', '--log-level=error'];
+    const args = [fileURLToPath(module), '--bundle', '--platform=node', '--format=cjs', '--target=node20', '--log-level=error'];
     code = execFileSync(esbuild, args, { encoding: 'utf8' });
     bundles.set(module.href, code);
   }
