@@ -13,7 +13,7 @@ async function listen(handler: http.RequestListener): Promise<{ url: string; ser
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-test("the gateway URL's path and query are kept, and texts share one kept-alive connection", async () => {
+test("the gateway URL's path and query are kept, and texts reuse kept-alive connections", async () => {
   const seen: { url: string | undefined; body: string }[] = [];
   const sockets = new Set<unknown>();
   const { url, server } = await listen((req, res) => {
