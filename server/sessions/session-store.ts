@@ -150,36 +150,43 @@ export interface SessionRow {
   completed_at: number | null;
 }
 
-export function sessionFromRow(r: SessionRow): Session {
+/**
+ * SessionRow's columns in the order the session read selects them. That read is on every request
+ * of a session, and better-sqlite3 returns it as an array ("raw") faster than as an object with 27
+ * named properties (in the flows bench: 23–31 µs a read against 31–50 µs).
+ */
+export const SESSION_COLUMNS = [
+  'id', 'client_id', 'mode', 'origin', 'purpose', 'nonce', 'state', 'created_at', 'expires_at',
+  'mobile_hash', 'name_hash', 'person_fixed_by', 'otp_hash', 'otp_sha256_hash', 'otp_sent_at',
+  'otp_expires_at', 'sends', 'failed_attempts', 'vaccination_status', 'name_matched', 'subject',
+  'consent_ticket_hash', 'ticket_holder', 'name_tries', 'token', 'token_jti', 'completed_at',
+] as const satisfies readonly (keyof SessionRow)[];
+
+/** Values of `Columns` in their order (a generic, so the mapped type stays a tuple). */
+type RowValues<Columns extends readonly (keyof SessionRow)[]> = { -readonly [I in keyof Columns]: SessionRow[Columns[I] & keyof SessionRow] };
+
+/** A session row as its values, in SESSION_COLUMNS' order. */
+export type SessionValues = RowValues<typeof SESSION_COLUMNS>;
+
+/** The session a row's values describe (each Session field named once, so none can be left out). */
+export function sessionFromValues(values: SessionValues): Session {
+  const [
+    id, clientId, mode, origin, purpose, nonce, state, createdAt, expiresAt,
+    mobileHash, nameHash, personFixedBy, otpHash, otpSha256Hash, otpSentAt,
+    otpExpiresAt, sends, failedAttempts, vaccinationStatus, nameMatched, subject,
+    consentTicketHash, ticketHolder, nameTries, token, tokenJti, completedAt,
+  ] = values;
   return {
-    id: r.id,
-    clientId: r.client_id,
-    mode: r.mode,
-    origin: r.origin,
-    purpose: r.purpose,
-    nonce: r.nonce,
-    state: r.state,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    mobileHash: r.mobile_hash,
-    nameHash: r.name_hash,
-    personFixedBy: r.person_fixed_by,
-    otpHash: r.otp_hash,
-    otpSha256Hash: r.otp_sha256_hash,
-    otpSentAt: r.otp_sent_at,
-    otpExpiresAt: r.otp_expires_at,
-    sends: r.sends,
-    failedAttempts: r.failed_attempts,
-    vaccinationStatus: r.vaccination_status,
-    nameMatched: r.name_matched === null ? null : r.name_matched === 1,
-    subject: r.subject,
-    consentTicketHash: r.consent_ticket_hash,
-    ticketHolder: r.ticket_holder,
-    nameTries: r.name_tries,
-    token: r.token,
-    tokenJti: r.token_jti,
-    completedAt: r.completed_at,
+    id, clientId, mode, origin, purpose, nonce, state, createdAt, expiresAt,
+    mobileHash, nameHash, personFixedBy, otpHash, otpSha256Hash, otpSentAt,
+    otpExpiresAt, sends, failedAttempts, vaccinationStatus, nameMatched: nameMatched === null ? null : nameMatched === 1, subject,
+    consentTicketHash, ticketHolder, nameTries, token, tokenJti, completedAt,
   };
+}
+
+export function sessionFromRow(row: SessionRow): Session {
+  // map() cannot type a tuple: the values are SESSION_COLUMNS' own, in its order.
+  return sessionFromValues(SESSION_COLUMNS.map((column) => row[column]) as unknown as SessionValues);
 }
 
 export class SqliteSessionStore implements SessionStore {
@@ -209,7 +216,7 @@ export class SqliteSessionStore implements SessionStore {
          VALUES (@id, @clientId, @mode, @origin, @purpose, @nonce, '${TRANSITIONS.send_code.to}', @createdAt, @expiresAt, 1,
            @mobileHash, @nameHash, 'backend', @otpHash, @otpSha256Hash, @sentAt, @otpExpiresAt, @vaccinationStatus, @nameMatched, @subject)`,
       ),
-      get: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
+      get: db.prepare<[string], SessionValues>(`SELECT ${SESSION_COLUMNS.join(', ')} FROM sessions WHERE id = ?`).raw(),
       otpSent: db.prepare(
         `UPDATE sessions SET state = '${TRANSITIONS.send_code.to}', sends = sends + 1, mobile_hash = @mobileHash,
            name_hash = @nameHash, person_fixed_by = COALESCE(person_fixed_by, 'citizen'), otp_hash = @otpHash, otp_sha256_hash = @otpSha256Hash,
@@ -287,8 +294,8 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async get(id: string): Promise<Session | null> {
-    const row = this.#statements.get.get(id);
-    return row ? sessionFromRow(row) : null;
+    const values = this.#statements.get.get(id);
+    return values ? sessionFromValues(values) : null;
   }
 
   async recordOtpSent(id: string, previousSends: number, otp: OtpIssue): Promise<boolean> {
