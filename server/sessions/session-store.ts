@@ -155,7 +155,7 @@ export interface SessionRow {
  * of a session, and better-sqlite3 returns it as an array ("raw") faster than as an object with 27
  * named properties (in the flows bench: 23–31 µs a read against 31–50 µs).
  */
-export const SESSION_COLUMNS = [
+const SESSION_COLUMNS = [
   'id', 'client_id', 'mode', 'origin', 'purpose', 'nonce', 'state', 'created_at', 'expires_at',
   'mobile_hash', 'name_hash', 'person_fixed_by', 'otp_hash', 'otp_sha256_hash', 'otp_sent_at',
   'otp_expires_at', 'sends', 'failed_attempts', 'vaccination_status', 'name_matched', 'subject',
@@ -166,10 +166,14 @@ export const SESSION_COLUMNS = [
 type RowValues<Columns extends readonly (keyof SessionRow)[]> = { -readonly [I in keyof Columns]: SessionRow[Columns[I] & keyof SessionRow] };
 
 /** A session row as its values, in SESSION_COLUMNS' order. */
-export type SessionValues = RowValues<typeof SESSION_COLUMNS>;
+type SessionValues = RowValues<typeof SESSION_COLUMNS>;
 
-/** The session a row's values describe (each Session field named once, so none can be left out). */
-export function sessionFromValues(values: SessionValues): Session {
+/**
+ * The session a row's values describe. Session's type makes every field named here; that each name
+ * sits at its column's position is for the store contract tests to catch (two columns of one type
+ * swapped fail them).
+ */
+function sessionFromValues(values: SessionValues): Session {
   const [
     id, clientId, mode, origin, purpose, nonce, state, createdAt, expiresAt,
     mobileHash, nameHash, personFixedBy, otpHash, otpSha256Hash, otpSentAt,
@@ -184,6 +188,7 @@ export function sessionFromValues(values: SessionValues): Session {
   };
 }
 
+/** The session a SessionRow describes: the Redis store reads its hash as one. */
 export function sessionFromRow(row: SessionRow): Session {
   // map() cannot type a tuple: the values are SESSION_COLUMNS' own, in its order.
   return sessionFromValues(SESSION_COLUMNS.map((column) => row[column]) as unknown as SessionValues);
